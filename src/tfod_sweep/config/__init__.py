@@ -1,0 +1,6 @@
+"""Experiment configuration: schemas, range checks and the conf/ location."""
+
+from tfod_sweep.config.schema import RootConfig, register_configs
+from tfod_sweep.config.validate import validate_config
+
+__all__ = ["RootConfig", "register_configs", "validate_config"]

@@ -1,0 +1,197 @@
+"""Range checks for a composed experiment, each failing with one line naming key, value, range.
+
+Types are already enforced by the schemas; this layer covers what types cannot say,
+and which parameters a chosen loss or backbone actually has (setting `loss.gamma`
+on CenterNet is an error, never silently ignored).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from omegaconf import DictConfig
+
+from tfod_sweep.errors import ConfigError
+from tfod_sweep.metric_names import COCO_METRICS
+
+
+@dataclass(frozen=True)
+class Allowed:
+    """An allowed set of values: a predicate and the words that describe it."""
+
+    test: Callable[[Any], bool]
+    words: str
+
+
+def at_least(low: float) -> Allowed:
+    return Allowed(lambda v: v >= low, f">= {low:g}")
+
+
+def above(low: float) -> Allowed:
+    return Allowed(lambda v: v > low, f"> {low:g}")
+
+
+def open_interval(low: float, high: float) -> Allowed:
+    return Allowed(lambda v: low < v < high, f"in ({low:g}, {high:g})")
+
+
+def half_open(low: float, high: float) -> Allowed:
+    return Allowed(lambda v: low <= v < high, f"in [{low:g}, {high:g})")
+
+
+def int_range(low: int, high: int) -> Allowed:
+    return Allowed(lambda v: low <= v <= high, f"an integer in [{low}, {high}]")
+
+
+def one_of(*choices: Any) -> Allowed:
+    return Allowed(lambda v: v in choices, "one of " + ", ".join(map(str, choices)))
+
+
+ANY = Allowed(lambda v: True, "any value")
+
+# Which parameters each loss / backbone has, and their ranges. A parameter that is
+# not listed for the chosen option must stay null.
+LOSS_PARAMS: dict[str, dict[str, Allowed]] = {
+    "sigmoid_focal": {"gamma": at_least(0), "alpha": open_interval(0, 1)},
+    "penalty_reduced_focal": {"alpha": at_least(0), "beta": at_least(0)},
+}
+BACKBONE_PARAMS: dict[str, dict[str, Allowed]] = {
+    "mobilenet_v2_fpnlite": {
+        "depth_multiplier": above(0),
+        "min_depth": at_least(1),
+        "use_depthwise": ANY,
+        "fpn_min_level": int_range(3, 5),
+        "fpn_max_level": int_range(3, 7),
+        "additional_layer_depth": at_least(1),
+        "batch_norm_decay": open_interval(0, 1),
+    },
+    "resnet101_v1_fpn": {},
+}
+OPTIONAL_PARAMS = {"loss": ("gamma", "alpha", "beta"), "backbone": tuple(
+    BACKBONE_PARAMS["mobilenet_v2_fpnlite"])}
+
+TRAIN_RANGES: dict[str, Allowed] = {
+    "batch_size": at_least(1),
+    "num_steps": at_least(1),
+    "learning_rate": above(0),
+    "warmup_fraction": half_open(0, 1),
+    "warmup_learning_rate": at_least(0),
+    "momentum": half_open(0, 1),
+    "eval_every": at_least(1),
+    "checkpoint_every": at_least(1),
+    "fine_tune_checkpoint_type": one_of("detection", "classification", "full"),
+}
+EVAL_RANGES: dict[str, Allowed] = {"nms": one_of("combined", "per_class")}
+SYNTHETIC_RANGES: dict[str, Allowed] = {
+    "num_classes": one_of(21, 42),
+    "train_images": at_least(1),
+    "val_images": at_least(1),
+    "image_size": at_least(64),
+    "train_shards": at_least(1),
+    "val_shards": at_least(1),
+}
+# Smallest input the SSD feature extractors accept (shape_utils.check_min_image_dim).
+MIN_IMAGE_SIDE = 33
+
+
+def _fmt(value: Any) -> str:
+    return repr(value) if isinstance(value, str) else str(value)
+
+
+def _check(section: str, node: Mapping[str, Any], ranges: Mapping[str, Allowed]) -> None:
+    for key, allowed in ranges.items():
+        value = node.get(key)
+        if value is None:
+            continue
+        if (isinstance(value, float) and not math.isfinite(value)) or not allowed.test(value):
+            raise ConfigError(
+                f"{section}.{key}={_fmt(value)} is out of range: allowed {allowed.words}"
+            )
+
+
+def _check_params(section: str, node: Mapping[str, Any], option: str,
+                  table: Mapping[str, Mapping[str, Allowed]], owner: str) -> None:
+    """Range-check the parameters `option` has; reject set ones it does not have."""
+    params = table.get(option)
+    if params is None:
+        raise ConfigError(f"{section}={option} is unknown: allowed one of {', '.join(table)}")
+    for key in OPTIONAL_PARAMS[section]:
+        if key not in params and node.get(key) is not None:
+            has = ", ".join(params) or "none"
+            raise ConfigError(
+                f"{section}.{key}={_fmt(node.get(key))} does not apply to {section}={option} "
+                f"used by {owner} (its parameters: {has})"
+            )
+    _check(section, node, params)
+
+
+def _check_resolution(cfg: DictConfig) -> None:
+    """FPN top-down merges need every level to halve exactly: sides divisible by 2^top level."""
+    height, width = cfg.resolution.height, cfg.resolution.width
+    top_level = min(cfg.backbone.get("fpn_max_level") or 5, 5)
+    multiple = 2**top_level
+    for key, side in (("height", height), ("width", width)):
+        if side < MIN_IMAGE_SIDE or side % multiple:
+            raise ConfigError(
+                f"resolution.{key}={side} is out of range: allowed a multiple of {multiple} "
+                f">= {MIN_IMAGE_SIDE} (the FPN merges feature levels up to stride {multiple})"
+            )
+    if cfg.model.arch == "center_net" and height != width:
+        raise ConfigError(
+            f"resolution={height}x{width} is out of range: CenterNet pads to a square, "
+            "allowed height == width"
+        )
+
+
+def _check_dataset(cfg: DictConfig) -> None:
+    dataset = cfg.dataset
+    _check("dataset", dataset, {"num_classes": at_least(1)})
+    synthetic = dataset.get("synthetic")
+    if synthetic is not None:
+        _check("dataset.synthetic", synthetic, SYNTHETIC_RANGES)
+        if synthetic.num_classes != dataset.num_classes:
+            raise ConfigError(
+                f"dataset.num_classes={dataset.num_classes} disagrees with "
+                f"dataset.synthetic.num_classes={synthetic.num_classes}: allowed equal values"
+            )
+    else:
+        for key in ("train", "val", "label_map"):
+            if not dataset.get(key):
+                raise ConfigError(f"dataset.{key} is not set: allowed a path (or glob)")
+
+
+def validate_config(cfg: DictConfig) -> None:
+    """Raise ConfigError (one line) for the first value outside its allowed range."""
+    arch = cfg.model.arch
+    for section in ("loss", "backbone"):
+        if cfg[section].arch != arch:
+            raise ConfigError(
+                f"{section}={cfg[section].name} is for {cfg[section].arch} models but "
+                f"model={cfg.model.name} is {arch}: allowed a {section} for {arch}"
+            )
+    owner = f"model={cfg.model.name}"
+    _check_params("loss", cfg.loss, cfg.loss.name, LOSS_PARAMS, owner)
+    _check_params("backbone", cfg.backbone, cfg.backbone.name, BACKBONE_PARAMS, owner)
+    backbone = cfg.backbone
+    if backbone.get("fpn_min_level") is not None and backbone.fpn_min_level > backbone.fpn_max_level:
+        raise ConfigError(
+            f"backbone.fpn_min_level={backbone.fpn_min_level} is out of range: allowed "
+            f"<= backbone.fpn_max_level={backbone.fpn_max_level}"
+        )
+    _check_resolution(cfg)
+    _check("train", cfg.train, TRAIN_RANGES)
+    if cfg.train.warmup_learning_rate > cfg.train.learning_rate:
+        raise ConfigError(
+            f"train.warmup_learning_rate={cfg.train.warmup_learning_rate} is out of range: "
+            f"allowed <= train.learning_rate={cfg.train.learning_rate}"
+        )
+    _check("eval", cfg.eval, EVAL_RANGES | {"max_images": at_least(1)})
+    _check_dataset(cfg)
+    if cfg.optimized_metric not in COCO_METRICS:
+        raise ConfigError(
+            f"optimized_metric={cfg.optimized_metric!r} is unknown: allowed one of "
+            + ", ".join(COCO_METRICS)
+        )

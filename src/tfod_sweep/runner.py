@@ -1,0 +1,37 @@
+"""One experiment end to end: validate, resolve data, render pipeline.config, train."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+from hydra.core.hydra_config import HydraConfig
+from omegaconf import DictConfig
+
+from tfod_sweep.config import validate_config
+from tfod_sweep.data import resolve_dataset
+from tfod_sweep.pipeline import build_pipeline, write_pipeline
+
+
+def render_run_files(cfg: DictConfig, run_dir: Path) -> tuple[Path, Path]:
+    """Write pipeline.config and label_map.pbtxt into `run_dir` and return their paths."""
+    dataset = resolve_dataset(cfg.dataset)
+    run_dir.mkdir(parents=True, exist_ok=True)
+    label_map = run_dir / "label_map.pbtxt"
+    shutil.copyfile(dataset.label_map, label_map)
+    pipeline = build_pipeline(cfg, dataset.train, dataset.val, str(label_map.resolve()))
+    return write_pipeline(pipeline, run_dir / "pipeline.config"), label_map
+
+
+def run_experiment(cfg: DictConfig) -> float | None:
+    """Validate `cfg`, render its files, and (unless dry_run) train and evaluate it."""
+    validate_config(cfg)
+    run_dir = Path(HydraConfig.get().runtime.output_dir).resolve()
+    pipeline_path, label_map = render_run_files(cfg, run_dir)
+    print(f"pipeline.config: {pipeline_path}")
+    print(f"label_map.pbtxt: {label_map}")
+    if cfg.dry_run:
+        return None
+    from tfod_sweep.training.experiment import train_and_evaluate
+
+    return train_and_evaluate(cfg, run_dir, pipeline_path)
