@@ -10,7 +10,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from hydra.core.config_store import ConfigStore
-from omegaconf import MISSING
+from omegaconf import MISSING, OmegaConf
+
+from tfod_sweep.config.run_name import run_name
 
 
 @dataclass
@@ -137,7 +139,9 @@ _GROUP_SCHEMAS: dict[str, type] = {
 
 
 def register_configs() -> None:
-    """Store the schemas; called before Hydra composes (idempotent)."""
+    """Store the schemas and resolvers; called before Hydra composes (idempotent)."""
+    if not OmegaConf.has_resolver("run_name"):
+        OmegaConf.register_new_resolver("run_name", run_name)
     store = ConfigStore.instance()
     store.store(name="base_config", node=RootConfig)
     for group, schema in _GROUP_SCHEMAS.items():

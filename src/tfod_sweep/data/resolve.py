@@ -1,0 +1,106 @@
+"""Turn the composed ``cfg.dataset`` node into concrete, checked file paths.
+
+Fast on purpose (no record scan): it runs for every trial. Deep checks live in
+``inspect_tfrecords``.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from tfod_sweep.data.label_map import contiguous_class_names, read_label_map
+from tfod_sweep.data.synthetic import SyntheticParams, ensure_synthetic
+from tfod_sweep.data.tfrecord_io import expand_paths
+from tfod_sweep.errors import ConfigError, DataError
+
+
+@dataclass(frozen=True)
+class ResolvedDataset:
+    """Paths and classes the trainer needs, all checked to exist."""
+
+    train: str  # TFRecord file or glob pattern for the train split
+    val: str  # TFRecord file or glob for val
+    label_map: str  # path to label_map.pbtxt
+    num_classes: int
+    class_names: list[str]  # index i -> name of label id i+1
+    val_coco_gt: str | None  # COCO GT json for val if known (always for synthetic)
+
+
+def resolve_dataset(dataset: Mapping[str, Any], progress: bool = True) -> ResolvedDataset:
+    """Generate-or-reuse the synthetic set, or check a custom one's files and label map."""
+    synthetic = dataset.get("synthetic")
+    if synthetic is not None:
+        return _resolve_synthetic(dataset, synthetic, progress)
+    return _resolve_custom(dataset)
+
+
+def _resolve_synthetic(
+    dataset: Mapping[str, Any], synthetic: Mapping[str, Any], progress: bool
+) -> ResolvedDataset:
+    params = SyntheticParams.from_mapping(dict(synthetic.items()))
+    declared = dataset.get("num_classes")
+    if declared is not None and int(declared) != params.num_classes:
+        raise DataError(
+            f"dataset.num_classes={declared} but dataset.synthetic.num_classes="
+            f"{params.num_classes}; they must agree"
+        )
+    data_dir = dataset.get("data_dir")
+    if not data_dir:
+        raise ConfigError("dataset.data_dir must be set for a synthetic dataset")
+    ds = ensure_synthetic(params, str(data_dir), progress=progress)
+    return ResolvedDataset(
+        train=ds.train,
+        val=ds.val,
+        label_map=ds.label_map,
+        num_classes=len(ds.class_names),
+        class_names=ds.class_names,
+        val_coco_gt=ds.val_coco_gt,
+    )
+
+
+def _resolve_custom(dataset: Mapping[str, Any]) -> ResolvedDataset:
+    name = dataset.get("name", "custom")
+    paths: dict[str, str] = {}
+    for key in ("train", "val", "label_map"):
+        value = dataset.get(key)
+        if not value:
+            raise ConfigError(
+                f"dataset.{key} must be set for dataset '{name}' "
+                "(e.g. dataset.train='data/train-?????-of-00010.tfrecord')"
+            )
+        paths[key] = _absolute(str(value))
+    for key in ("train", "val"):
+        if not _is_remote(paths[key]):
+            expand_paths(paths[key], what=f"dataset.{key} TFRecord")
+    label_map = read_label_map(paths["label_map"])
+    class_names = contiguous_class_names(label_map, paths["label_map"])
+    declared = dataset.get("num_classes")
+    if declared is not None and int(declared) != len(class_names):
+        raise DataError(
+            f"dataset.num_classes={declared} but label map {paths['label_map']} "
+            f"has {len(class_names)} classes"
+        )
+    gt = dataset.get("val_coco_gt")
+    val_coco_gt = _absolute(str(gt)) if gt else None
+    if val_coco_gt and not os.path.isfile(val_coco_gt):
+        raise DataError(f"{val_coco_gt}: dataset.val_coco_gt file does not exist")
+    return ResolvedDataset(
+        train=paths["train"],
+        val=paths["val"],
+        label_map=paths["label_map"],
+        num_classes=len(class_names),
+        class_names=class_names,
+        val_coco_gt=val_coco_gt,
+    )
+
+
+def _is_remote(path: str) -> bool:
+    """gs:// and similar are read by TensorFlow's file system layer, not checked here."""
+    return "://" in path
+
+
+def _absolute(path: str) -> str:
+    return path if _is_remote(path) else os.path.abspath(os.path.expanduser(path))

@@ -1,0 +1,23 @@
+"""Names of the trial attributes the sweeper and the jobs agree on.
+
+They live in one place because three parties read them: the sweeper that writes
+them, the job that adds its metrics, and people browsing optuna-dashboard.
+"""
+
+from __future__ import annotations
+
+# User attributes (shown in optuna-dashboard).
+FAIL_REASON = "fail_reason"
+"""One line, ``<ExceptionType>: <message>``, on every FAIL trial."""
+INTERRUPTED = "interrupted"
+"""True on a trial stopped by Ctrl-C/SIGTERM: a FAIL that is not the trial's fault."""
+DISCARDED = "discarded"
+"""Set on a trial created past ``n_trials`` by a racing worker (RDB storages only)."""
+
+# System attributes (internal bookkeeping).
+HEARTBEAT = "tfod_sweep:heartbeat"
+"""Unix time of the last heartbeat of a RUNNING trial in a journal storage."""
+RETRY_HISTORY = "retry_history"
+"""Written by Optuna's RetryHeartbeatStaleTrialCallback on the retry of a lost trial."""
+RETRIED_FROM = "failed_trial"
+"""Written by the same callback: number of the first trial of a retry chain."""

@@ -1,0 +1,132 @@
+"""Job-side handle on the Optuna trial the job is running.
+
+The job finds its trial through the study's storage, never through memory handed over
+by the sweeper, so the same code works when Hydra runs the job in another process:
+
+* ``hydra.sweeper._target_`` says whether this multirun job belongs to our sweeper;
+* ``hydra.sweeper.storage`` / ``hydra.sweeper.study_name`` locate the study (relative
+  file paths are taken from ``hydra.runtime.cwd``, the directory the command ran in);
+* ``hydra.job.num`` is the trial number: the sweeper launches trial ``n`` with
+  ``initial_job_idx=n``.
+
+The job only reports; the sweeper owns the trial's state (COMPLETE/PRUNED/FAIL).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from tfod_sweep.errors import SweepError
+
+if TYPE_CHECKING:
+    import optuna
+
+SWEEPER_TARGET = "hydra_plugins.tfod_optuna_sweeper.sweeper.TfodOptunaSweeper"
+
+
+class TrialReporter:
+    """Reports learning curves and results of one trial to its study."""
+
+    def __init__(self, study: optuna.Study, trial: optuna.Trial) -> None:
+        self._study = study
+        self._trial = trial
+
+    @property
+    def number(self) -> int:
+        """The trial number (also this job's ``hydra.job.num``)."""
+        return self._trial.number
+
+    @property
+    def study_name(self) -> str:
+        """Name of the study the trial belongs to."""
+        return self._study.study_name
+
+    @property
+    def params(self) -> dict[str, Any]:
+        """The parameters the sweeper chose for this trial."""
+        return dict(self._trial.params)
+
+    def report(self, value: float, step: int) -> None:
+        """Record ``value`` at ``step``; raise ``optuna.TrialPruned`` if the pruner says stop."""
+        import optuna
+
+        self._trial.report(float(value), int(step))
+        if self._trial.should_prune():
+            raise optuna.TrialPruned(f"pruned at step {int(step)} (value {float(value):.6g})")
+
+    def set_user_attrs(self, attrs: Mapping[str, Any]) -> None:
+        """Attach results (metrics, paths, timings) shown as user attrs in optuna-dashboard."""
+        for key, value in attrs.items():
+            self._trial.set_user_attr(str(key), _jsonable(value))
+
+
+def _jsonable(value: Any) -> Any:
+    """Plain JSON types only: the journal and the dashboard cannot store numpy or Paths."""
+    if isinstance(value, Mapping):
+        return {str(k): _jsonable(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_jsonable(v) for v in value]
+    if isinstance(value, Path):
+        return str(value)
+    if hasattr(value, "item") and callable(value.item):  # numpy scalars
+        value = value.item()
+    if isinstance(value, float) and not math.isfinite(value):
+        return str(value)
+    if value is None or isinstance(value, (bool, int, float, str)):
+        return value
+    return str(value)
+
+
+def open_trial_reporter() -> TrialReporter | None:
+    """The reporter of the current job's trial, or None if this job is not such a trial."""
+    from hydra.core.hydra_config import HydraConfig
+    from hydra.types import RunMode
+
+    if not HydraConfig.initialized():
+        return None
+    hydra_cfg = HydraConfig.get()
+    sweeper = hydra_cfg.get("sweeper")
+    if hydra_cfg.mode != RunMode.MULTIRUN or sweeper is None:
+        return None
+    if sweeper.get("_target_") != SWEEPER_TARGET:
+        return None
+    return _open(
+        storage=sweeper.get("storage"),
+        study_name=str(sweeper.study_name),
+        trial_number=int(hydra_cfg.job.num),
+        pruner=sweeper.get("pruner"),
+        base_dir=Path(hydra_cfg.runtime.cwd),
+    )
+
+
+def _open(
+    *, storage: str | None, study_name: str, trial_number: int, pruner: Any, base_dir: Path
+) -> TrialReporter:
+    import optuna
+    from optuna.trial import TrialState
+
+    from tfod_sweep.study.factory import build_pruner
+    from tfod_sweep.study.storage import open_storage, resolve_storage
+
+    backend = open_storage(resolve_storage(storage, base_dir))
+    try:
+        study = optuna.load_study(
+            study_name=study_name,
+            storage=backend,
+            sampler=optuna.samplers.RandomSampler(),  # the job never samples
+            pruner=build_pruner(pruner),
+        )
+        trial_id = backend.get_trial_id_from_study_id_trial_number(study._study_id, trial_number)
+    except KeyError:
+        raise SweepError(
+            f"trial {trial_number} of study {study_name!r} not found in its storage"
+        ) from None
+    frozen = backend.get_trial(trial_id)
+    if frozen.state != TrialState.RUNNING:
+        raise SweepError(
+            f"trial {trial_number} of study {study_name!r} is {frozen.state.name}, not RUNNING"
+        )
+    return TrialReporter(study, optuna.Trial(study, trial_id))

@@ -1,0 +1,169 @@
+"""Turn the ``storage`` string of a sweep into an Optuna storage.
+
+Why the default is a journal *file* and not SQLite: several local workers (``n_jobs``
+or several ``python -m sweep`` processes) write to one study at once. SQLite serialises
+writers with a database-wide lock and answers a busy writer with "database is locked";
+Optuna's ``JournalStorage`` on a ``JournalFileBackend`` instead appends one JSON line per
+operation under a short lock-file critical section and never raises for contention.
+``optuna-dashboard <file>`` opens it with no set-up. Heartbeats, which Optuna 5 only has
+for RDB storages, are added by :class:`~tfod_sweep.study.journal.HeartbeatJournalStorage`.
+
+Accepted strings:
+
+* a path (``outputs/studies/journal.log``): journal file; relative paths are relative to
+  the directory the command was started from;
+* ``sqlite:///…``, ``postgresql://…``, ``mysql://…`` (any SQLAlchemy URL): ``RDBStorage``;
+* ``redis://…``: journal on Redis (needs the ``redis`` package).
+"""
+
+from __future__ import annotations
+
+import shlex
+import warnings
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Literal
+
+from tfod_sweep.errors import SweepError
+
+if TYPE_CHECKING:
+    from optuna.storages import BaseStorage
+
+    from tfod_sweep.study.journal import StaleCallback
+
+DEFAULT_STORAGE = "outputs/studies/journal.log"
+_RDB_SCHEMES = ("sqlite", "postgresql", "postgres", "mysql", "mariadb", "oracle", "mssql")
+_SQLITE_HEADER = b"SQLite format 3\x00"
+
+
+class StorageError(SweepError):
+    """The study's storage string is malformed or the storage cannot be opened."""
+
+
+@dataclass(frozen=True)
+class StorageLocation:
+    """Where a study lives, resolved once so every worker and job agrees on it."""
+
+    kind: Literal["journal", "rdb", "redis"]
+    target: str
+    """Absolute file path (journal) or full URL (rdb, redis)."""
+    display: str
+    """The target with any password masked, safe to print."""
+
+    @property
+    def claim_lock(self) -> Path | None:
+        """Local lock file serialising trial creation, or None for server databases."""
+        if self.kind == "journal":
+            return Path(self.target + ".claim.lock")
+        if self.kind == "rdb" and self.target.startswith("sqlite"):
+            database = _sqlalchemy_url(self.target).database
+            if database and database != ":memory:":
+                return Path(database + ".claim.lock")
+        return None
+
+    @property
+    def dashboard_command(self) -> str:
+        """The command that shows this study in optuna-dashboard."""
+        return f"optuna-dashboard {shlex.quote(self.display)}"
+
+
+def _sqlalchemy_url(url: str):  # noqa: ANN202 - sqlalchemy's URL type, imported lazily
+    from sqlalchemy.engine import make_url
+
+    return make_url(url)
+
+
+def resolve_storage(spec: str | None, base_dir: Path) -> StorageLocation:
+    """Classify ``spec`` and make relative file locations absolute against ``base_dir``."""
+    spec = (spec or DEFAULT_STORAGE).strip()
+    if not spec:
+        raise StorageError("storage is empty: give a file path or a database URL")
+    if "://" not in spec:
+        path = Path(spec).expanduser()
+        path = path if path.is_absolute() else base_dir / path
+        return StorageLocation("journal", str(path), str(path))
+    scheme = spec.split("://", 1)[0].split("+", 1)[0].lower()
+    if scheme == "redis" or scheme == "rediss":
+        return StorageLocation("redis", spec, spec.split("@")[-1])
+    if scheme not in _RDB_SCHEMES:
+        raise StorageError(
+            f"unsupported storage scheme '{scheme}://' in {spec!r}: use a file path, "
+            "sqlite:///, postgresql://, mysql:// or redis://"
+        )
+    try:
+        url = _sqlalchemy_url(spec)
+    except Exception as exc:  # sqlalchemy raises ArgumentError on bad URLs
+        raise StorageError(f"malformed storage URL {spec!r}: {exc}") from None
+    if scheme == "sqlite" and url.database and url.database != ":memory:":
+        database = Path(url.database).expanduser()
+        if not database.is_absolute():
+            url = url.set(database=str(base_dir / database))
+    return StorageLocation(
+        "rdb", url.render_as_string(hide_password=False), url.render_as_string(hide_password=True)
+    )
+
+
+def open_storage(
+    location: StorageLocation,
+    *,
+    heartbeat_interval: int | None = None,
+    grace_period: int | None = None,
+    stale_callback: StaleCallback | None = None,
+) -> BaseStorage:
+    """Open the Optuna storage at ``location``; any failure becomes one StorageError line."""
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", category=Warning)  # experimental-feature notices
+            return _open(location, heartbeat_interval, grace_period, stale_callback)
+    except StorageError:
+        raise
+    except Exception as exc:
+        reason = (str(exc).strip().splitlines() or [""])[0]
+        raise StorageError(
+            f"cannot open storage {location.display}: {type(exc).__name__}: {reason}"
+        ) from None
+
+
+def _open(
+    location: StorageLocation,
+    heartbeat_interval: int | None,
+    grace_period: int | None,
+    stale_callback: StaleCallback | None,
+) -> BaseStorage:
+    import optuna
+    from optuna.storages.journal import JournalFileBackend, JournalRedisBackend
+
+    from tfod_sweep.study.journal import HeartbeatJournalStorage
+
+    heartbeat = {
+        "heartbeat_interval": heartbeat_interval,
+        "grace_period": grace_period if heartbeat_interval else None,
+    }
+    if location.kind == "journal":
+        path = Path(location.target)
+        if path.is_dir():
+            raise StorageError(f"storage {path} is a directory, expected a journal file")
+        if path.is_file():
+            with path.open("rb") as fh:
+                if fh.read(len(_SQLITE_HEADER)) == _SQLITE_HEADER:
+                    raise StorageError(
+                        f"storage {path} is an SQLite database: write it as sqlite:///{path}"
+                    )
+        path.parent.mkdir(parents=True, exist_ok=True)
+        return HeartbeatJournalStorage(
+            JournalFileBackend(str(path)), stale_callback=stale_callback, **heartbeat
+        )
+    if location.kind == "redis":
+        return HeartbeatJournalStorage(
+            JournalRedisBackend(location.target), stale_callback=stale_callback, **heartbeat
+        )
+    engine_kwargs: dict[str, object] = {}
+    if not location.target.startswith("sqlite"):
+        # Fail in seconds, not minutes, when the database host does not answer.
+        engine_kwargs["connect_args"] = {"connect_timeout": 10}
+    return optuna.storages.RDBStorage(
+        location.target,
+        engine_kwargs=engine_kwargs,
+        heartbeat_stale_trial_callback=stale_callback if heartbeat_interval else None,
+        **heartbeat,
+    )

@@ -1,0 +1,129 @@
+"""Train and evaluate one composed experiment; write metrics.json, detections.json, a table."""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+from pathlib import Path
+from typing import Any
+
+from omegaconf import DictConfig
+
+from tfod_sweep.errors import ConfigError
+from tfod_sweep.metric_names import COCO_METRICS, LOSS_COMPONENTS
+from tfod_sweep.report import seed_tables
+from tfod_sweep.training.quiet import configure_tf_logging
+
+
+def _write_json(path: Path, payload: Any) -> None:
+    """Write atomically: a crash leaves the previous file, never half of a new one."""
+    tmp = path.with_suffix(path.suffix + ".tmp")
+    tmp.write_text(json.dumps(payload, indent=2))
+    os.replace(tmp, path)
+
+
+def _load_history(path: Path) -> dict[str, Any]:
+    if path.is_file():
+        try:
+            return json.loads(path.read_text())
+        except json.JSONDecodeError:
+            return {}
+    return {}
+
+
+def _seed_everything(seed: int) -> None:
+    import numpy as np
+    import tensorflow as tf
+
+    random.seed(seed)
+    np.random.seed(seed)
+    tf.random.set_seed(seed)
+
+
+def train_and_evaluate(cfg: DictConfig, run_dir: Path, pipeline_path: Path,
+                       reporter: Any = None) -> float:
+    """Train `cfg` in `run_dir` (resuming from its latest checkpoint) and return the metric.
+
+    Args:
+        cfg: the composed, validated experiment.
+        run_dir: the run's output dir; also the OD API model_dir.
+        pipeline_path: the rendered pipeline.config.
+        reporter: optional Optuna trial reporter (`report(value, step)`, `set_user_attrs`).
+    """
+    configure_tf_logging(cfg.verbose)
+    import tensorflow as tf
+
+    from tfod_sweep.training.loop import LoopSettings, evaluate_now, run_loop
+    from tfod_sweep.training.model_setup import build_setup, restore_fine_tune_checkpoint
+
+    tf.keras.backend.clear_session()  # several trials may run in one process
+    _seed_everything(cfg.train.seed)
+    metric = cfg.optimized_metric
+    metrics_path = run_dir / "metrics.json"
+    history = _load_history(metrics_path)
+    evaluations: list[dict[str, Any]] = history.get("evaluations", [])
+
+    setup = build_setup(pipeline_path, run_dir)
+    latest = setup.manager.latest_checkpoint
+    if latest:
+        setup.checkpoint.restore(latest).expect_partial()
+        print(f"resuming from {latest} (step {int(setup.global_step.numpy())})")
+    elif cfg.train.fine_tune_checkpoint:
+        restore_fine_tune_checkpoint(setup)
+
+    settings = LoopSettings(
+        num_steps=cfg.train.num_steps, batch_size=cfg.train.batch_size,
+        eval_every=cfg.train.eval_every, checkpoint_every=cfg.train.checkpoint_every,
+        max_eval_images=cfg.eval.max_images,
+    )
+
+    def on_eval(step: int, result: Any) -> None:
+        if metric not in result.metrics:
+            raise ConfigError(f"optimized_metric={metric!r} was not computed by the evaluation")
+        evaluations[:] = [e for e in evaluations if e["step"] < step]
+        evaluations.append({"step": step, **result.metrics})
+        _write_json(metrics_path, {**history, "evaluations": evaluations})
+        print(f"step {step}: {metric} = {result.metrics[metric]:.4f}")
+        if reporter is not None:
+            reporter.report(value=result.metrics[metric], step=step)
+
+    if int(setup.global_step.numpy()) >= settings.num_steps:
+        outcome = None
+        final = evaluate_now(setup, settings)
+    else:
+        outcome = run_loop(setup, settings, run_dir, on_eval)
+        final = outcome.final_eval
+    assert final is not None  # the loop always evaluates at its last step
+
+    train_seconds = history.get("train_seconds", 0.0) + (outcome.train_seconds if outcome else 0)
+    arch = cfg.model.arch
+    summary = {
+        "name": cfg.model.name,
+        "arch": arch,
+        "steps": int(setup.global_step.numpy()),
+        "num_classes": cfg.dataset.num_classes,
+        "batch_size": cfg.train.batch_size,
+        "resolution": [cfg.resolution.height, cfg.resolution.width],
+        "train_seconds": train_seconds,
+        "images_per_second": (outcome.images_per_second if outcome else
+                              history.get("images_per_second")),
+        "optimized_metric": metric,
+        "final": final.metrics,
+        "final_train_losses": outcome.last_losses if outcome else history.get(
+            "final_train_losses", {}),
+        "evaluations": evaluations,
+        "pipeline_config": str(pipeline_path),
+        "run_dir": str(run_dir),
+        "eval_images": final.num_images,
+    }
+    _write_json(metrics_path, summary)
+    _write_json(run_dir / "detections.json", final.detections)
+    print()
+    print(seed_tables([summary]))
+    if reporter is not None:
+        attrs = {key: final.metrics.get(key) for key in (*COCO_METRICS, *LOSS_COMPONENTS[arch])}
+        attrs.update({key: summary[key] for key in (
+            "steps", "train_seconds", "images_per_second", "run_dir", "pipeline_config")})
+        reporter.set_user_attrs(attrs)
+    return float(final.metrics[metric])

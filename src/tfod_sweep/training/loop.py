@@ -1,0 +1,146 @@
+"""The training loop: model_lib_v2's train step, checkpoints, TensorBoard, evals in between."""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import tensorflow as tf
+from object_detection import model_lib_v2
+from tqdm import tqdm
+
+from tfod_sweep.errors import TrainingError
+from tfod_sweep.training.evaluation import EvalResult, evaluate, make_eval_step
+from tfod_sweep.training.model_setup import TrainingSetup
+
+# Called after every evaluation with (step, result); may raise to stop training
+# (the Optuna reporter raises optuna.TrialPruned).
+EvalCallback = Callable[[int, EvalResult], None]
+
+
+@dataclass
+class LoopSettings:
+    num_steps: int
+    batch_size: int
+    eval_every: int
+    checkpoint_every: int
+    max_eval_images: int | None = None
+    show_progress: bool = True
+    summary_every: int = 10
+
+
+@dataclass
+class LoopOutcome:
+    """What the loop did in this process (a resumed run counts only its own steps)."""
+
+    start_step: int
+    end_step: int
+    train_seconds: float
+    images_per_second: float | None
+    last_losses: dict[str, float] = field(default_factory=dict)
+    final_eval: EvalResult | None = None
+
+
+def _make_train_step(setup: TrainingSetup) -> Callable:
+    train_config = setup.configs["train_config"]
+    clip = train_config.gradient_clipping_by_norm or None
+
+    @tf.function
+    def train_step(iterator: tf.data.Iterator) -> dict[str, tf.Tensor]:
+        features, labels = next(iterator)
+        losses = model_lib_v2.eager_train_step(
+            setup.model, features, labels, train_config.unpad_groundtruth_tensors,
+            setup.optimizer, training_step=setup.global_step,
+            add_regularization_loss=train_config.add_regularization_loss,
+            clip_gradients_value=clip)
+        setup.global_step.assign_add(1)
+        return losses
+
+    return train_step
+
+
+def _check_finite(step: int, losses: dict[str, float]) -> None:
+    if not all(math.isfinite(v) for v in losses.values()):
+        shown = ", ".join(f"{k}={v:.4g}" for k, v in sorted(losses.items()))
+        raise TrainingError(
+            f"loss diverged at step {step}: {shown} (lower train.learning_rate or check the data)"
+        )
+
+
+def _write_scalars(writer: tf.summary.SummaryWriter, values: dict[str, float], step: int) -> None:
+    with writer.as_default():
+        for key, value in values.items():
+            tf.summary.scalar(key, value, step=step)
+    writer.flush()
+
+
+def run_loop(setup: TrainingSetup, settings: LoopSettings, model_dir: Path,
+             on_eval: EvalCallback) -> LoopOutcome:
+    """Train from the current global step to `num_steps`, evaluating every `eval_every` steps.
+
+    Checkpoints (`ckpt-N`) and TensorBoard events (`train/`, `eval/`) follow the OD API's
+    layout, so `model_main_tf2`, `exporter_main_v2` and TensorBoard read them as is.
+    """
+    train_writer = tf.summary.create_file_writer(str(model_dir / "train"))
+    eval_writer = tf.summary.create_file_writer(str(model_dir / "eval"))
+    train_step = _make_train_step(setup)
+    eval_step = make_eval_step(setup.model)
+    iterator = iter(setup.train_dataset)
+    start = int(setup.global_step.numpy())
+    if start == 0:
+        setup.manager.save(checkpoint_number=0)
+    learning_rate = setup.learning_rate
+    step, last_saved, losses = start, start, {}
+    timed_steps, timed_seconds = 0, 0.0
+    loop_started = time.perf_counter()
+    final_eval: EvalResult | None = None
+    bar = tqdm(total=settings.num_steps, initial=start, desc="train", unit="step",
+               disable=not settings.show_progress, dynamic_ncols=True)
+    try:
+        while step < settings.num_steps:
+            tic = time.perf_counter()
+            setup.model._is_training = True  # noqa: SLF001 (eval turns it off)
+            losses = {k: float(v) for k, v in train_step(iterator).items()}
+            step = int(setup.global_step.numpy())
+            elapsed = time.perf_counter() - tic
+            if step > start + 1:  # the first step includes tracing the tf.function
+                timed_steps, timed_seconds = timed_steps + 1, timed_seconds + elapsed
+            _check_finite(step, losses)
+            if step % settings.summary_every == 0 or step == settings.num_steps:
+                lr = float(learning_rate() if callable(learning_rate) else learning_rate)
+                _write_scalars(train_writer, {**losses, "learning_rate": lr}, step)
+            images_per_second = (settings.batch_size * timed_steps / timed_seconds
+                                 if timed_seconds else None)
+            bar.update(1)
+            bar.set_postfix(loss=f"{losses['Loss/total_loss']:.3f}",
+                            img_s=f"{images_per_second:.1f}" if images_per_second else "-")
+            if step - last_saved >= settings.checkpoint_every or step == settings.num_steps:
+                setup.manager.save(checkpoint_number=step)
+                last_saved = step
+            if step % settings.eval_every == 0 or step == settings.num_steps:
+                if last_saved != step:  # never evaluate what a crash could lose
+                    setup.manager.save(checkpoint_number=step)
+                    last_saved = step
+                result = evaluate(setup.model, eval_step, setup.eval_dataset,
+                                  settings.max_eval_images, settings.show_progress)
+                _write_scalars(eval_writer, result.metrics, step)
+                final_eval = result
+                on_eval(step, result)
+    finally:
+        bar.close()
+    return LoopOutcome(
+        start_step=start, end_step=step,
+        train_seconds=time.perf_counter() - loop_started,
+        images_per_second=(settings.batch_size * timed_steps / timed_seconds
+                           if timed_seconds else None),
+        last_losses=losses, final_eval=final_eval,
+    )
+
+
+def evaluate_now(setup: TrainingSetup, settings: LoopSettings) -> EvalResult:
+    """Evaluate the restored model without training (a run that already finished)."""
+    return evaluate(setup.model, make_eval_step(setup.model), setup.eval_dataset,
+                    settings.max_eval_images, settings.show_progress)

@@ -1,0 +1,76 @@
+"""Build the detection model, its inputs, optimizer and checkpoints from a pipeline.config."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import tensorflow as tf
+from object_detection import inputs, model_lib_v2
+from object_detection.builders import model_builder, optimizer_builder
+from object_detection.utils import config_util
+
+from tfod_sweep.errors import ConfigError
+
+
+@dataclass
+class TrainingSetup:
+    """Everything the train and eval loops share."""
+
+    configs: dict[str, Any]
+    model: Any
+    train_dataset: tf.data.Dataset
+    eval_dataset: tf.data.Dataset
+    global_step: tf.Variable
+    optimizer: Any
+    learning_rate: Any
+    checkpoint: tf.train.Checkpoint
+    manager: tf.train.CheckpointManager
+
+
+def _checkpoint_exists(path: str) -> bool:
+    return Path(path + ".index").is_file() or Path(path).is_file()
+
+
+def restore_fine_tune_checkpoint(setup: TrainingSetup) -> None:
+    """Restore a local zoo checkpoint the way model_lib_v2 does (detection/classification)."""
+    train_config = setup.configs["train_config"]
+    path = train_config.fine_tune_checkpoint
+    if not _checkpoint_exists(path):
+        raise ConfigError(
+            f"train.fine_tune_checkpoint={path!r} does not exist: allowed a checkpoint prefix "
+            "such as .../checkpoint/ckpt-0 (with its .index file)"
+        )
+    config_util.update_fine_tune_checkpoint_type(train_config)
+    model_lib_v2.load_fine_tune_checkpoint(
+        setup.model, path, train_config.fine_tune_checkpoint_type,
+        train_config.fine_tune_checkpoint_version,
+        train_config.run_fine_tune_checkpoint_dummy_computation,
+        setup.train_dataset, train_config.unpad_groundtruth_tensors,
+    )
+
+
+def build_setup(pipeline_path: Path, model_dir: Path, max_checkpoints: int = 3) -> TrainingSetup:
+    """Build model, datasets, optimizer and a checkpoint manager rooted at `model_dir`."""
+    configs = config_util.get_configs_from_pipeline_file(str(pipeline_path))
+    model_config, train_config = configs["model"], configs["train_config"]
+    eval_input_config = configs["eval_input_configs"][0]
+    # Our evaluation keys images by their source id, as COCO ground truth does.
+    eval_input_config.include_source_id = True
+    model = model_builder.build(model_config=model_config, is_training=True)
+    train_dataset = inputs.train_input(
+        train_config=train_config, train_input_config=configs["train_input_config"],
+        model_config=model_config, model=model,
+    ).repeat()
+    eval_dataset = inputs.eval_input(
+        eval_config=configs["eval_config"], eval_input_config=eval_input_config,
+        model_config=model_config, model=model,
+    )
+    global_step = tf.Variable(0, trainable=False, dtype=tf.int64, name="global_step")
+    optimizer, (learning_rate,) = optimizer_builder.build(
+        train_config.optimizer, global_step=global_step)
+    checkpoint = tf.train.Checkpoint(step=global_step, model=model, optimizer=optimizer)
+    manager = tf.train.CheckpointManager(checkpoint, str(model_dir), max_to_keep=max_checkpoints)
+    return TrainingSetup(configs, model, train_dataset, eval_dataset, global_step, optimizer,
+                         learning_rate, checkpoint, manager)

@@ -1,0 +1,82 @@
+"""Every option of every group composes, presets pick their parts, overlays reproduce the seeds."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.conftest import CONF_DIR
+from tfod_sweep.config import validate_config
+
+NEEDS_CENTERNET = {"resnet101_v1_fpn", "penalty_reduced_focal"}
+GROUPS = ("model", "backbone", "resolution", "loss", "dataset", "train", "eval", "experiment")
+
+
+def _options(group: str) -> list[str]:
+    return sorted(p.stem for p in (CONF_DIR / group).glob("*.yaml"))
+
+
+@pytest.mark.parametrize(
+    ("model", "backbone", "resolution", "loss"),
+    [
+        ("ssd320", "mobilenet_v2_fpnlite", 320, "sigmoid_focal"),
+        ("ssd640", "mobilenet_v2_fpnlite", 640, "sigmoid_focal"),
+        ("centernet512", "resnet101_v1_fpn", 512, "penalty_reduced_focal"),
+    ],
+)
+def test_preset_picks_backbone_resolution_and_loss(compose_cfg, model, backbone, resolution, loss):
+    cfg = compose_cfg(f"model={model}")
+    assert cfg.backbone.name == backbone
+    assert (cfg.resolution.height, cfg.resolution.width) == (resolution, resolution)
+    assert cfg.loss.name == loss
+    validate_config(cfg)
+
+
+def test_command_line_beats_preset(compose_cfg):
+    cfg = compose_cfg("model=ssd640", "resolution='192'", "loss.gamma=2.25")
+    assert cfg.resolution.height == 192
+    assert cfg.loss.gamma == 2.25
+
+
+@pytest.mark.parametrize("group", GROUPS)
+def test_every_option_of_every_group_composes(compose_cfg, group):
+    options = _options(group)
+    assert options, f"conf/{group} is empty"
+    for option in options:
+        extra = ["model=centernet512"] if option in NEEDS_CENTERNET else []
+        value = f"'{option}'" if option.isdigit() else option
+        cfg = compose_cfg(*extra, f"{group}={value}")
+        if group != "dataset" or option != "custom":
+            validate_config(cfg)
+
+
+SEEDS = {  # run: (model, classes, batch, gamma, alpha, min_depth, resolution, steps)
+    1: ("ssd320", 42, 12, 2.0, 0.25, 16, 320, 15000),
+    2: ("ssd320", 42, 14, 2.0, 0.25, 16, 320, 15000),
+    3: ("ssd320", 42, 12, 2.25, 0.5, 16, 320, 15000),
+    4: ("ssd320", 42, 12, 2.0, 0.25, 8, 320, 15000),
+    5: ("ssd320", 21, 8, 2.0, 0.25, 16, 320, 20000),
+    6: ("ssd320", 21, 12, 2.0, 0.25, 16, 320, 15000),
+    7: ("ssd640", 21, 4, 2.0, 0.25, 16, 640, 15000),
+}
+
+
+@pytest.mark.parametrize("run", sorted(SEEDS))
+def test_seed_overlays_reproduce_the_seed_document(compose_cfg, run):
+    model, classes, batch, gamma, alpha, min_depth, side, steps = SEEDS[run]
+    cfg = compose_cfg(f"experiment=seed_{run}")
+    validate_config(cfg)
+    assert cfg.model.name == model
+    assert cfg.dataset.num_classes == classes
+    assert cfg.train.batch_size == batch
+    assert (cfg.loss.gamma, cfg.loss.alpha) == (gamma, alpha)
+    assert cfg.backbone.min_depth == min_depth
+    assert cfg.resolution.height == side
+    assert cfg.train.num_steps == steps
+
+
+def test_seed_8_is_centernet(compose_cfg):
+    cfg = compose_cfg("experiment=seed_8")
+    validate_config(cfg)
+    assert (cfg.model.name, cfg.dataset.num_classes, cfg.train.batch_size) == (
+        "centernet512", 21, 2)
+    assert cfg.loss.gamma is None and (cfg.loss.alpha, cfg.loss.beta) == (2.0, 4.0)

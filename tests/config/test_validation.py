@@ -1,0 +1,69 @@
+"""Bad values fail at composition with one line naming the key, the value and the range."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.conftest import REPO, run_sweep
+from tfod_sweep.config import validate_config
+from tfod_sweep.errors import ConfigError
+
+BAD_INPUTS = [
+    (["loss.gamma=-0.5"], "loss.gamma=-0.5 is out of range: allowed >= 0"),
+    (["loss.alpha=1.0"], "loss.alpha=1.0 is out of range: allowed in (0, 1)"),
+    (["loss.alpha=0"], "loss.alpha=0.0 is out of range: allowed in (0, 1)"),
+    (["backbone.min_depth=0"], "backbone.min_depth=0 is out of range: allowed >= 1"),
+    (["backbone.depth_multiplier=0"], "backbone.depth_multiplier=0.0 is out of range: allowed > 0"),
+    (["train.batch_size=0"], "train.batch_size=0 is out of range: allowed >= 1"),
+    (["train.num_steps=0"], "train.num_steps=0 is out of range: allowed >= 1"),
+    (["resolution.height=200"],
+     "resolution.height=200 is out of range: allowed a multiple of 32 >= 33"),
+    (["resolution.width=16"], "resolution.width=16 is out of range: allowed a multiple of 32"),
+    (["model=centernet512", "loss.gamma=2.25"],
+     "loss.gamma=2.25 does not apply to loss=penalty_reduced_focal used by model=centernet512"),
+    (["model=centernet512", "backbone.min_depth=8"],
+     "backbone.min_depth=8 does not apply to backbone=resnet101_v1_fpn"),
+    (["model=centernet512", "loss=sigmoid_focal"],
+     "loss=sigmoid_focal is for ssd models but model=centernet512 is center_net"),
+    (["model=centernet512", "resolution.width=256"],
+     "resolution=512x256 is out of range: CenterNet pads to a square"),
+    (["dataset.num_classes=42"],
+     "dataset.num_classes=42 disagrees with dataset.synthetic.num_classes=21"),
+    (["dataset.synthetic.num_classes=30", "dataset.num_classes=30"],
+     "dataset.synthetic.num_classes=30 is out of range: allowed one of 21, 42"),
+    (["train.warmup_learning_rate=1.0"],
+     "train.warmup_learning_rate=1.0 is out of range: allowed <= train.learning_rate=0.04"),
+    (["train.learning_rate=-1"], "train.learning_rate=-1.0 is out of range: allowed > 0"),
+    (["eval.nms=fast"], "eval.nms='fast' is out of range: allowed one of combined, per_class"),
+    (["optimized_metric=accuracy"], "optimized_metric='accuracy' is unknown: allowed one of"),
+    (["backbone.fpn_min_level=6", "backbone.fpn_max_level=5"],
+     "backbone.fpn_min_level=6 is out of range: allowed an integer in [3, 5]"),
+    (["train.fine_tune_checkpoint_type=imagenet"],
+     "train.fine_tune_checkpoint_type='imagenet' is out of range"),
+]
+
+
+@pytest.mark.parametrize(("overrides", "message"), BAD_INPUTS)
+def test_bad_value_names_key_value_and_range(compose_cfg, overrides, message):
+    cfg = compose_cfg(*overrides)
+    with pytest.raises(ConfigError) as error:
+        validate_config(cfg)
+    text = str(error.value)
+    assert message in text
+    assert "\n" not in text
+
+
+def test_cli_prints_one_line_and_exits_non_zero(tmp_path):
+    result = run_sweep("loss.gamma=-1", f"paths.outputs={tmp_path}", "dry_run=true",
+                       cwd=REPO, timeout=120)
+    assert result.returncode == 2
+    lines = [line for line in result.stderr.splitlines() if line.strip()]
+    assert lines == ["error: loss.gamma=-1.0 is out of range: allowed >= 0"]
+    assert "Traceback" not in result.stdout + result.stderr
+
+
+def test_cli_unknown_key_fails_before_training(tmp_path):
+    result = run_sweep("loss.gama=2.25", f"paths.outputs={tmp_path}", cwd=REPO, timeout=120)
+    assert result.returncode != 0
+    assert "loss.gama" in result.stderr
+    assert not list(tmp_path.rglob("pipeline.config"))
