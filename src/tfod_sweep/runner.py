@@ -11,6 +11,7 @@ from omegaconf import DictConfig
 from tfod_sweep.config import validate_config
 from tfod_sweep.data import resolve_dataset
 from tfod_sweep.pipeline import build_pipeline, write_pipeline
+from tfod_sweep.training.quiet import configure_tf_logging
 
 
 def render_run_files(cfg: DictConfig, run_dir: Path) -> tuple[Path, Path]:
@@ -26,6 +27,7 @@ def render_run_files(cfg: DictConfig, run_dir: Path) -> tuple[Path, Path]:
 def run_experiment(cfg: DictConfig) -> float | None:
     """Validate `cfg`, render its files, and (unless dry_run) train and evaluate it."""
     validate_config(cfg)
+    configure_tf_logging(cfg.verbose)
     run_dir = Path(HydraConfig.get().runtime.output_dir).resolve()
     pipeline_path, label_map = render_run_files(cfg, run_dir)
     print(f"pipeline.config: {pipeline_path}")

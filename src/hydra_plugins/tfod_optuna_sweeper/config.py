@@ -122,6 +122,8 @@ class TfodOptunaSweeperConf:
     """``hydra.sweeper`` of the tfod_optuna sweeper. See the package docstring for details."""
 
     _target_: str = SWEEPER_TARGET
+    # Hand sampler/pruner to the sweeper as configs: it builds them itself (per trial).
+    _recursive_: bool = False
     defaults: list[Any] = field(
         default_factory=lambda: [{"sampler": "tpe"}, {"pruner": "median"}, "_self_"]
     )

@@ -17,7 +17,7 @@ def run_name(override_dirname: str) -> str:
     """`loss.gamma=2.25,model=ssd320` -> a safe directory name; `default` for no overrides."""
     if not override_dirname:
         return "default"
-    name = _UNSAFE.sub("_", override_dirname)
+    name = _UNSAFE.sub("_", override_dirname.replace("'", "").replace('"', ""))
     if len(name) > MAX_NAME_LENGTH:
         digest = hashlib.sha1(override_dirname.encode()).hexdigest()[:10]
         name = f"{name[:MAX_NAME_LENGTH - 11]}-{digest}"

@@ -18,8 +18,8 @@ MAX_OBJECTS = 6
 MIN_VISIBLE = 0.6  # a later shape may hide at most 40 % of an earlier one
 _PLACEMENT_TRIES = 12
 #: Probability of a small / medium / large object (COCO area buckets).
-_SIZE_PROBS = (0.3, 0.45, 0.25)
-_MIN_SIDE = 14  # smaller shapes stop being recognisable
+_SIZE_PROBS = (0.2, 0.45, 0.35)  # big ones fail placement more: ~1/3 end up small
+_MIN_SIDE = 16  # smaller shapes stop being recognisable
 
 
 def side_ranges(image_size: int) -> list[tuple[float, float]]:

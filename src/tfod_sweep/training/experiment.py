@@ -13,7 +13,6 @@ from omegaconf import DictConfig
 from tfod_sweep.errors import ConfigError
 from tfod_sweep.metric_names import COCO_METRICS, LOSS_COMPONENTS
 from tfod_sweep.report import seed_tables
-from tfod_sweep.training.quiet import configure_tf_logging
 
 
 def _write_json(path: Path, payload: Any) -> None:
@@ -51,7 +50,6 @@ def train_and_evaluate(cfg: DictConfig, run_dir: Path, pipeline_path: Path,
         pipeline_path: the rendered pipeline.config.
         reporter: optional Optuna trial reporter (`report(value, step)`, `set_user_attrs`).
     """
-    configure_tf_logging(cfg.verbose)
     import tensorflow as tf
 
     from tfod_sweep.training.loop import LoopSettings, evaluate_now, run_loop

@@ -1,0 +1,199 @@
+"""The sweep loop of one worker: claim a trial, run it, record it, until the study is full.
+
+A worker that finds no free slot does not quit while other trials still run somewhere
+(and heartbeats are on): it polls, so a trial whose worker dies is reaped after the
+grace period and its retry is run here. The study is finished when every slot holds a
+finished trial.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+import optuna
+from hydra.core.override_parser.overrides_parser import OverridesParser
+from hydra.core.plugins import Plugins
+from hydra.types import HydraContext, TaskFunction
+from omegaconf import DictConfig, OmegaConf
+from optuna.storages import RetryHeartbeatStaleTrialCallback
+from optuna.trial import TrialState
+
+from hydra_plugins.tfod_optuna_sweeper._claim import Claim, Claimer
+from hydra_plugins.tfod_optuna_sweeper._errors import SweeperError
+from hydra_plugins.tfod_optuna_sweeper._search_space import build_search_space, normalize_point
+from hydra_plugins.tfod_optuna_sweeper._settings import Settings, load_settings
+from hydra_plugins.tfod_optuna_sweeper._signals import deferred_interrupts, sigterm_as_interrupt
+from hydra_plugins.tfod_optuna_sweeper._summary import summary
+from hydra_plugins.tfod_optuna_sweeper._trial import Outcome, TrialRunner
+from hydra_plugins.tfod_optuna_sweeper._workers import WorkerPool, is_extra_worker
+from tfod_sweep.errors import SweepError
+from tfod_sweep.study.factory import build_pruner, build_sampler
+from tfod_sweep.study.storage import open_storage, resolve_storage
+
+log = logging.getLogger(__name__)
+
+
+class Interrupted(Exception):
+    """Ctrl-C or SIGTERM stopped this worker (its running trial is already FAIL)."""
+
+
+def _open_study(settings: Settings, base_dir: Path) -> tuple[optuna.Study, Any]:
+    location = resolve_storage(settings.storage, base_dir)
+    callback = None
+    if settings.heartbeat_interval is not None:
+        callback = RetryHeartbeatStaleTrialCallback(max_retry=settings.max_retry)
+    storage = open_storage(
+        location,
+        heartbeat_interval=settings.heartbeat_interval,
+        grace_period=settings.grace_period,
+        stale_callback=callback,
+    )
+    optuna.logging.set_verbosity(optuna.logging.WARNING)
+    study = optuna.create_study(
+        study_name=settings.study_name,
+        storage=storage,
+        sampler=build_sampler(settings.sampler),
+        pruner=build_pruner(settings.pruner),
+        direction=settings.direction,
+        load_if_exists=True,
+    )
+    if study.direction.name.lower() != settings.direction:
+        raise SweeperError(
+            f"study {settings.study_name!r} already exists with direction "
+            f"{study.direction.name.lower()}, not {settings.direction}"
+        )
+    return study, location
+
+
+class SweepRunner:
+    """Everything the ``tfod_optuna`` sweeper does, built in Hydra's ``setup`` step."""
+
+    def __init__(
+        self, *, hydra_context: HydraContext, task_function: TaskFunction, config: DictConfig
+    ) -> None:
+        self._config = config
+        self._context = hydra_context
+        try:
+            self._settings = load_settings(config.hydra.sweeper)
+            self._study, self._location = _open_study(
+                self._settings, Path(str(config.hydra.runtime.cwd))
+            )
+        except SweepError as exc:
+            raise SweeperError(str(exc)) from None
+        launcher = Plugins.instance().instantiate_launcher(
+            hydra_context=hydra_context, task_function=task_function, config=config
+        )
+        self._runner = TrialRunner(self._study, launcher, hydra_context, config)
+
+    def sweep(self, arguments: list[str]) -> optuna.Study:
+        """Fill the study up to ``n_trials``, with ``n_jobs`` local workers."""
+        settings = self._settings
+        parser = OverridesParser.create(config_loader=self._context.config_loader)
+        try:
+            space = build_search_space(settings.params, arguments, parser)
+            points = [normalize_point(p, space) for p in settings.enqueue]
+        except SweepError as exc:
+            raise SweeperError(str(exc)) from None
+        claimer = Claimer(self._study, self._location, settings, space, parser)
+        sweep_dir = Path(str(self._config.hydra.sweep.dir)).absolute()
+        self._save_config(sweep_dir)
+        claimer.enqueue(points)
+        pool = WorkerPool(settings.n_jobs - 1, sweep_dir)
+        log.info(
+            "study %r: %d trials in %s, %d worker(s)",
+            settings.study_name,
+            settings.n_trials,
+            self._location.display,
+            settings.n_jobs,
+        )
+        error: BaseException | None = None
+        try:
+            with sigterm_as_interrupt():
+                pool.start()
+                self._work(claimer)
+        except (Interrupted, KeyboardInterrupt) as exc:
+            pool.interrupt()
+            error = exc
+        except SweeperError as exc:
+            error = exc
+        finally:
+            with deferred_interrupts():
+                codes = pool.wait()
+        self._report()
+        if isinstance(error, (Interrupted, KeyboardInterrupt)):
+            raise SweeperError(
+                f"interrupted: {error}; finished trials are kept, re-run the same command "
+                "to resume"
+            ) from None
+        if error is not None:
+            raise error
+        claimer.check_failures()
+        bad = [(i + 1, code) for i, code in enumerate(codes) if code != 0]
+        if bad:
+            raise SweeperError(f"worker(s) exited with errors (worker, code): {bad}")
+        return self._study
+
+    def _work(self, claimer: Claimer) -> None:
+        waiting_logged = False
+        while True:
+            with deferred_interrupts() as pending:
+                claim = claimer.claim()
+            if pending.hit:
+                if claim is not None:
+                    self._stop(claim)
+                raise Interrupted("stopped before a trial started")
+            if claim is not None:
+                waiting_logged = False
+                self._run(claim)
+                continue
+            running = self._study.get_trials(deepcopy=False, states=(TrialState.RUNNING,))
+            if not running or self._settings.heartbeat_interval is None:
+                return
+            if not waiting_logged:
+                log.info(
+                    "no free slot; waiting for %d trial(s) running elsewhere (a lost one is "
+                    "retried here)",
+                    len(running),
+                )
+                waiting_logged = True
+            time.sleep(min(5.0, float(self._settings.heartbeat_interval)))
+
+    def _run(self, claim: Claim) -> None:
+        try:
+            outcome = self._runner.launch(claim)
+        except KeyboardInterrupt as exc:
+            with deferred_interrupts():
+                self._stop(claim, exc)
+            raise Interrupted(f"trial {claim.trial.number} marked FAIL") from None
+        with deferred_interrupts() as pending:
+            self._runner.finish(claim, outcome)
+        if pending.hit:
+            raise Interrupted(f"stopped after trial {claim.trial.number} finished")
+
+    def _stop(self, claim: Claim, exc: BaseException | None = None) -> None:
+        detail = f" ({exc})" if exc is not None and str(exc) else ""
+        self._runner.finish(
+            claim,
+            Outcome(
+                TrialState.FAIL,
+                reason=f"KeyboardInterrupt: stopped by the user{detail}",
+                interrupted=True,
+            ),
+        )
+
+    def _save_config(self, sweep_dir: Path) -> None:
+        """``multirun.yaml`` as Hydra's own sweeper writes it (atomic: workers race)."""
+        sweep_dir.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=sweep_dir, prefix=".multirun.", suffix=".yaml")
+        os.close(fd)
+        OmegaConf.save(self._config, tmp)
+        os.replace(tmp, sweep_dir / "multirun.yaml")
+
+    def _report(self) -> None:
+        if not is_extra_worker():
+            print(summary(self._study, self._location, self._settings.n_trials), flush=True)

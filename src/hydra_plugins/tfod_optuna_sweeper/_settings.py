@@ -1,0 +1,89 @@
+"""Validated ``hydra.sweeper`` settings: bad values stop the sweep before any trial runs."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from omegaconf import DictConfig, ListConfig, OmegaConf
+
+from hydra_plugins.tfod_optuna_sweeper._errors import SweeperError
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything the sweep loop needs from ``hydra.sweeper``."""
+
+    study_name: str
+    direction: str
+    storage: str | None
+    n_trials: int
+    n_jobs: int
+    max_failure_rate: float
+    sampler: Any
+    pruner: Any
+    params: dict[str, Any]
+    enqueue: list[dict[str, Any]]
+    heartbeat_interval: int | None
+    grace_period: int | None
+    max_retry: int | None
+
+
+def _container(node: Any) -> Any:
+    if isinstance(node, (DictConfig, ListConfig)):
+        return OmegaConf.to_container(node, resolve=True)
+    return node
+
+
+def _int(cfg: DictConfig, key: str, minimum: int, optional: bool = False) -> int | None:
+    value = cfg.get(key)
+    if value is None and optional:
+        return None
+    if not isinstance(value, int) or isinstance(value, bool) or value < minimum:
+        raise SweeperError(f"hydra.sweeper.{key} must be an integer >= {minimum}, got {value!r}")
+    return value
+
+
+def load_settings(cfg: DictConfig) -> Settings:
+    """Read and check ``hydra.sweeper``; every problem is a one-line SweeperError."""
+    try:
+        resolved = DictConfig(_container(cfg))
+    except Exception as exc:
+        raise SweeperError(f"hydra.sweeper cannot be resolved: {exc}") from None
+    study_name = str(resolved.get("study_name") or "").strip()
+    if not study_name:
+        raise SweeperError("hydra.sweeper.study_name must be a non-empty string")
+    direction = str(resolved.get("direction", "maximize")).lower()
+    if direction not in ("maximize", "minimize"):
+        raise SweeperError(f"hydra.sweeper.direction must be maximize or minimize, not {direction}")
+    rate = resolved.get("max_failure_rate")
+    if not isinstance(rate, (int, float)) or isinstance(rate, bool) or not 0.0 <= rate <= 1.0:
+        raise SweeperError(f"hydra.sweeper.max_failure_rate must be in [0, 1], got {rate!r}")
+    heartbeat = _int(resolved, "heartbeat_interval", 1, optional=True)
+    grace = _int(resolved, "grace_period", 1, optional=True)
+    if heartbeat is not None and grace is not None and grace <= heartbeat:
+        raise SweeperError(
+            f"hydra.sweeper.grace_period ({grace}s) must exceed heartbeat_interval ({heartbeat}s)"
+        )
+    params = _container(resolved.get("params")) or {}
+    if not isinstance(params, dict):
+        raise SweeperError("hydra.sweeper.params must be a mapping of key: override-value")
+    enqueue = _container(resolved.get("enqueue")) or []
+    if not isinstance(enqueue, list) or not all(isinstance(p, dict) for p in enqueue):
+        raise SweeperError("hydra.sweeper.enqueue must be a list of {param: value} mappings")
+    storage = resolved.get("storage")
+    return Settings(
+        study_name=study_name,
+        direction=direction,
+        storage=None if storage is None else str(storage),
+        n_trials=_int(resolved, "n_trials", 1),  # type: ignore[arg-type]
+        n_jobs=_int(resolved, "n_jobs", 1),  # type: ignore[arg-type]
+        max_failure_rate=float(rate),
+        sampler=_container(resolved.get("sampler")),
+        pruner=_container(resolved.get("pruner")),
+        params={str(k): v for k, v in params.items()},
+        enqueue=enqueue,
+        heartbeat_interval=heartbeat,
+        grace_period=grace,
+        max_retry=_int(resolved, "max_retry", 0, optional=True),
+    )

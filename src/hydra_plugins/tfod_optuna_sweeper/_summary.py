@@ -1,0 +1,40 @@
+"""The few lines printed when a sweep ends: where the study stands and how to see it."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+import optuna
+from optuna.trial import TrialState
+
+from tfod_sweep.study.budget import slot_trials
+from tfod_sweep.study.storage import StorageLocation
+
+_ORDER = (
+    TrialState.COMPLETE,
+    TrialState.PRUNED,
+    TrialState.FAIL,
+    TrialState.RUNNING,
+    TrialState.WAITING,
+)
+
+
+def summary(study: optuna.Study, location: StorageLocation, n_trials: int) -> str:
+    """Counts by state, the best trial, the storage and the dashboard command."""
+    trials = study.get_trials(deepcopy=False)
+    counts = Counter(t.state for t in trials)
+    states = ", ".join(f"{s.name} {counts[s]}" for s in _ORDER if counts[s])
+    extra = len(trials) - len(slot_trials(trials))
+    note = f" (+{extra} retried/discarded)" if extra else ""
+    lines = [
+        f"study {study.study_name!r}: {len(trials) - extra}/{n_trials} trials{note}: "
+        f"{states or 'none'}"
+    ]
+    complete = [t for t in trials if t.state == TrialState.COMPLETE]
+    if complete:
+        best = study.best_trial
+        params = ", ".join(f"{k}={v!r}" for k, v in best.params.items())
+        lines.append(f"best: trial {best.number}, value {best.value:.6g}, params {params}")
+    lines.append(f"storage: {location.display}")
+    lines.append(f"view it with: {location.dashboard_command}")
+    return "\n".join(lines)

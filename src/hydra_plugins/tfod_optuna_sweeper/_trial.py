@@ -1,0 +1,137 @@
+"""Run one claimed trial as a Hydra job and record how it ended.
+
+The job's ending decides the trial's state: a float is COMPLETE, ``optuna.TrialPruned``
+is PRUNED, anything else is FAIL with a one-line ``fail_reason``. The result is told
+to the storage right away, so a later crash or kill cannot lose it.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+from dataclasses import dataclass
+from pathlib import Path
+
+import optuna
+from hydra.core.utils import JobReturn, JobStatus
+from hydra.plugins.launcher import Launcher
+from hydra.types import HydraContext
+from omegaconf import DictConfig, open_dict
+from optuna.exceptions import UpdateFinishedTrialError
+from optuna.trial import TrialState
+
+from hydra_plugins.tfod_optuna_sweeper._claim import Claim
+from hydra_plugins.tfod_optuna_sweeper._errors import SweeperError
+from tfod_sweep.study.attrs import FAIL_REASON, INTERRUPTED
+
+log = logging.getLogger(__name__)
+_MAX_REASON = 500
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """How a trial ended."""
+
+    state: TrialState
+    value: float | None = None
+    reason: str | None = None
+    interrupted: bool = False
+
+
+def one_line(exc: BaseException) -> str:
+    """``Type: message`` squeezed onto one line, for ``fail_reason``."""
+    text = " ".join(str(exc).split())
+    reason = f"{type(exc).__name__}: {text}" if text else type(exc).__name__
+    return reason if len(reason) <= _MAX_REASON else reason[: _MAX_REASON - 3] + "..."
+
+
+def outcome_of(ret: JobReturn, number: int) -> Outcome:
+    """Map Hydra's job result to a trial state."""
+    if ret.status == JobStatus.COMPLETED:
+        value = ret._return_value
+        try:
+            number_value = float(value)
+        except (TypeError, ValueError):
+            return Outcome(TrialState.FAIL, reason=f"TypeError: job returned {value!r}, not a float")
+        if math.isnan(number_value):
+            return Outcome(TrialState.FAIL, reason="ValueError: job returned NaN")
+        return Outcome(TrialState.COMPLETE, value=number_value)
+    exc = ret._return_value
+    if isinstance(exc, optuna.TrialPruned):
+        return Outcome(TrialState.PRUNED, reason=str(exc) or None)
+    if isinstance(exc, BaseException):
+        log.error("trial %d failed", number, exc_info=(type(exc), exc, exc.__traceback__))
+        return Outcome(TrialState.FAIL, reason=one_line(exc))
+    return Outcome(TrialState.FAIL, reason=f"RuntimeError: job ended with status {ret.status}")
+
+
+class TrialRunner:
+    """Launches claimed trials with Hydra's launcher, one at a time."""
+
+    def __init__(
+        self,
+        study: optuna.Study,
+        launcher: Launcher,
+        hydra_context: HydraContext,
+        config: DictConfig,
+    ) -> None:
+        self._study = study
+        self._launcher = launcher
+        self._context = hydra_context
+        self._config = config
+
+    def run_dir(self, claim: Claim) -> Path:
+        """The job's output dir; composing it also surfaces config errors as a FAIL."""
+        cfg = self._context.config_loader.load_sweep_config(self._config, list(claim.overrides))
+        with open_dict(cfg):
+            cfg.hydra.job.num = claim.trial.number
+            cfg.hydra.job.id = claim.trial.number
+        return Path(str(cfg.hydra.sweep.dir)) / str(cfg.hydra.sweep.subdir)
+
+    def launch(self, claim: Claim) -> Outcome:
+        """Run the job; KeyboardInterrupt propagates (the caller records it)."""
+        number = claim.trial.number
+        try:
+            run_dir = self.run_dir(claim)
+        except Exception as exc:
+            return Outcome(TrialState.FAIL, reason=one_line(exc))
+        if run_dir.is_dir() and any(run_dir.iterdir()):
+            reason = (
+                f"RunDirExists: {run_dir} holds another run (a deleted or different storage "
+                "for this study name?); refusing to overwrite it"
+            )
+            self.finish(claim, Outcome(TrialState.FAIL, reason=reason))
+            raise SweeperError(f"trial {number}: {reason}")
+        log.info("trial %d: %s", number, " ".join(claim.overrides))
+        try:
+            returns = self._launcher.launch([claim.overrides], initial_job_idx=number)
+        except SystemExit as exc:  # the job called sys.exit(): its failure, not the sweep's
+            return Outcome(TrialState.FAIL, reason=f"SystemExit: {exc.code}")
+        except Exception as exc:
+            log.error("trial %d could not be launched", number, exc_info=True)
+            return Outcome(TrialState.FAIL, reason=one_line(exc))
+        return outcome_of(returns[0], number)
+
+    def finish(self, claim: Claim, outcome: Outcome) -> None:
+        """Stop the heartbeat, then store the outcome (a late tell is logged, not fatal)."""
+        claim.heartbeat.stop()
+        trial = claim.trial
+        try:
+            if outcome.state == TrialState.FAIL:
+                trial.set_user_attr(FAIL_REASON, outcome.reason or "unknown")
+                if outcome.interrupted:
+                    trial.set_user_attr(INTERRUPTED, True)
+            if outcome.state == TrialState.COMPLETE:
+                self._study.tell(trial, outcome.value)
+            else:
+                self._study.tell(trial, state=outcome.state)
+        except UpdateFinishedTrialError:
+            log.warning(
+                "trial %d was already finished by another worker that found its heartbeat "
+                "late; this result is not recorded (its retry will run again)",
+                trial.number,
+            )
+            return
+        shown = f" {outcome.value:.6g}" if outcome.value is not None else ""
+        why = f" ({outcome.reason})" if outcome.reason else ""
+        log.info("trial %d: %s%s%s", trial.number, outcome.state.name, shown, why)

@@ -1,0 +1,42 @@
+"""Hydra entry point of the ``tfod_optuna`` sweeper.
+
+Kept thin on purpose: Hydra imports every public module under ``hydra_plugins`` at each
+start-up, so Optuna and the sweep loop are only imported when this sweeper is chosen.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from hydra.plugins.sweeper import Sweeper
+from hydra.types import HydraContext, TaskFunction
+from omegaconf import DictConfig
+
+
+class TfodOptunaSweeper(Sweeper):
+    """Optuna study as a Hydra multirun: pruning, resume, parallel workers, retries."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        # The settings are read in setup() from the composed config, where interpolations
+        # into the task config (e.g. ${train.eval_every}) resolve.
+        super().__init__()
+        self._impl: Any = None
+
+    def setup(
+        self,
+        *,
+        hydra_context: HydraContext,
+        task_function: TaskFunction,
+        config: DictConfig,
+    ) -> None:
+        """Validate settings and open the study (errors are one line, exit code 1)."""
+        from hydra_plugins.tfod_optuna_sweeper._impl import SweepRunner
+
+        self._impl = SweepRunner(
+            hydra_context=hydra_context, task_function=task_function, config=config
+        )
+
+    def sweep(self, arguments: list[str]) -> Any:
+        """Run trials until the study holds ``n_trials`` finished trials."""
+        assert self._impl is not None, "setup() must run before sweep()"
+        return self._impl.sweep(arguments)

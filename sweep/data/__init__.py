@@ -1,0 +1,1 @@
+"""Dataset tools of the app: ``python -m sweep.data --help``."""
