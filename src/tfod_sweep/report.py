@@ -15,6 +15,12 @@ LOSS_HEADERS = {
     "center_net": ("loss_box_offset", "loss_box_scale", "loss_object_center", "total_loss"),
 }
 
+# Loss metric keys in the column order of LOSS_HEADERS.
+_LOSS_KEYS = {
+    "ssd": LOSS_COMPONENTS["ssd"],
+    "center_net": ("Loss/box/offset", "Loss/box/scale", "Loss/object_center", "Loss/total_loss"),
+}
+
 
 def _fmt(value: Any) -> str:
     if value is None:
@@ -47,11 +53,12 @@ def seed_tables(runs: Sequence[Mapping[str, Any]]) -> str:
         extra = (run.get("steps"), run.get("num_classes"), _duration(run.get("train_seconds")))
         ap.append((run.get("name", number), *(metrics.get(k) for k in COCO_METRICS[:6]), *extra))
         ar.append((run.get("name", number), *(metrics.get(k) for k in COCO_METRICS[6:]), *extra))
-        loss_keys = LOSS_COMPONENTS[run.get("arch", "ssd")]
-        if run.get("arch") == "center_net":  # the seed document's column order
-            loss_keys = ("Loss/box/offset", "Loss/box/scale", "Loss/object_center",
-                         "Loss/total_loss")
-        losses.append((run.get("name", number), *(metrics.get(k) for k in loss_keys), *extra))
+        run_arch = run.get("arch", "ssd")
+        loss_values = [metrics.get(k) for k in _LOSS_KEYS[run_arch]]
+        if run_arch != arch:  # as the seed document does for its CenterNet row
+            loss_values = [f"{name} = {_fmt(v)}" for name, v in
+                           zip(LOSS_HEADERS[run_arch], loss_values, strict=True)]
+        losses.append((run.get("name", number), *loss_values, *extra))
     return "\n\n".join([
         "**Average Precision**\n\n" + _table(("No", *AP_HEADERS, *tail), ap),
         "**Average Recall**\n\n" + _table(("No", *AR_HEADERS, *tail), ar),

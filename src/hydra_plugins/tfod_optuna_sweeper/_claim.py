@@ -20,6 +20,7 @@ import logging
 import warnings
 from collections.abc import Iterator
 from dataclasses import dataclass
+from pathlib import Path
 
 import optuna
 from hydra.core.override_parser.overrides_parser import OverridesParser
@@ -33,7 +34,6 @@ from tfod_sweep.study.budget import failed_trials, max_failures, slot_trials
 from tfod_sweep.study.factory import build_sampler
 from tfod_sweep.study.heartbeat import HeartbeatThread, reap_stale_trials
 from tfod_sweep.study.locks import file_lock
-from tfod_sweep.study.storage import StorageLocation
 
 log = logging.getLogger(__name__)
 
@@ -53,21 +53,21 @@ class Claimer:
     def __init__(
         self,
         study: optuna.Study,
-        location: StorageLocation,
+        lock: Path | None,
         settings: Settings,
         space: SearchSpace,
         parser: OverridesParser,
     ) -> None:
+        """``lock``: the storage's claim lock file, None for server databases."""
         self._study = study
-        self._location = location
+        self._lock = lock
         self._settings = settings
         self._space = space
         self._parser = parser
 
     @contextlib.contextmanager
     def _exclusive(self) -> Iterator[None]:
-        lock = self._location.claim_lock
-        with file_lock(lock) if lock is not None else contextlib.nullcontext():
+        with file_lock(self._lock) if self._lock is not None else contextlib.nullcontext():
             yield
 
     def enqueue(self, points: list[dict[str, object]]) -> None:
@@ -77,7 +77,7 @@ class Claimer:
                 if len(slot_trials(self._study.get_trials(deepcopy=False))) >= (
                     self._settings.n_trials
                 ):
-                    log.warning("n_trials reached: not enqueueing %s", point)
+                    log.debug("n_trials reached: not enqueueing %s", point)
                     break
                 self._study.enqueue_trial(point, skip_if_exists=True)
 
@@ -111,7 +111,7 @@ class Claimer:
             heartbeat = HeartbeatThread(self._study._storage, trial._trial_id)
             heartbeat.start()
             try:
-                if self._location.claim_lock is None and not self._within_budget(trial):
+                if self._lock is None and not self._within_budget(trial):
                     heartbeat.stop()
                     self._discard(trial)
                     return None

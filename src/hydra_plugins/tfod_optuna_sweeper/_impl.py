@@ -12,6 +12,7 @@ import logging
 import os
 import tempfile
 import time
+import warnings
 from pathlib import Path
 from typing import Any
 
@@ -29,7 +30,7 @@ from hydra_plugins.tfod_optuna_sweeper._search_space import build_search_space, 
 from hydra_plugins.tfod_optuna_sweeper._settings import Settings, load_settings
 from hydra_plugins.tfod_optuna_sweeper._signals import deferred_interrupts, sigterm_as_interrupt
 from hydra_plugins.tfod_optuna_sweeper._summary import summary
-from hydra_plugins.tfod_optuna_sweeper._trial import Outcome, TrialRunner
+from hydra_plugins.tfod_optuna_sweeper._trial import Outcome, TrialRunner, one_line
 from hydra_plugins.tfod_optuna_sweeper._workers import WorkerPool, is_extra_worker
 from tfod_sweep.errors import SweepError
 from tfod_sweep.study.factory import build_pruner, build_sampler
@@ -46,7 +47,9 @@ def _open_study(settings: Settings, base_dir: Path) -> tuple[optuna.Study, Any]:
     location = resolve_storage(settings.storage, base_dir)
     callback = None
     if settings.heartbeat_interval is not None:
-        callback = RetryHeartbeatStaleTrialCallback(max_retry=settings.max_retry)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
+            callback = RetryHeartbeatStaleTrialCallback(max_retry=settings.max_retry)
     storage = open_storage(
         location,
         heartbeat_interval=settings.heartbeat_interval,
@@ -85,6 +88,8 @@ class SweepRunner:
             )
         except SweepError as exc:
             raise SweeperError(str(exc)) from None
+        except Exception as exc:
+            raise SweeperError(f"cannot open the study: {one_line(exc)}") from None
         launcher = Plugins.instance().instantiate_launcher(
             hydra_context=hydra_context, task_function=task_function, config=config
         )
@@ -99,7 +104,7 @@ class SweepRunner:
             points = [normalize_point(p, space) for p in settings.enqueue]
         except SweepError as exc:
             raise SweeperError(str(exc)) from None
-        claimer = Claimer(self._study, self._location, settings, space, parser)
+        claimer = Claimer(self._study, self._location.claim_lock, settings, space, parser)
         sweep_dir = Path(str(self._config.hydra.sweep.dir)).absolute()
         self._save_config(sweep_dir)
         claimer.enqueue(points)
@@ -127,8 +132,7 @@ class SweepRunner:
         self._report()
         if isinstance(error, (Interrupted, KeyboardInterrupt)):
             raise SweeperError(
-                f"interrupted: {error}; finished trials are kept, re-run the same command "
-                "to resume"
+                f"interrupted: {error}; finished trials are kept, re-run the same command to resume"
             ) from None
         if error is not None:
             raise error
@@ -164,14 +168,19 @@ class SweepRunner:
             time.sleep(min(5.0, float(self._settings.heartbeat_interval)))
 
     def _run(self, claim: Claim) -> None:
+        outcome: Outcome | None = None
+        stopped: KeyboardInterrupt | None = None
         try:
             outcome = self._runner.launch(claim)
         except KeyboardInterrupt as exc:
-            with deferred_interrupts():
-                self._stop(claim, exc)
-            raise Interrupted(f"trial {claim.trial.number} marked FAIL") from None
+            stopped = exc
         with deferred_interrupts() as pending:
-            self._runner.finish(claim, outcome)
+            if outcome is None:
+                self._stop(claim, stopped)
+            else:
+                self._runner.finish(claim, outcome)
+        if stopped is not None:
+            raise Interrupted(f"trial {claim.trial.number} marked FAIL")
         if pending.hit:
             raise Interrupted(f"stopped after trial {claim.trial.number} finished")
 

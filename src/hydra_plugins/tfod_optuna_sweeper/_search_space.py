@@ -80,9 +80,7 @@ def _categorical(key: str, values: Sequence[Any]) -> CategoricalDistribution:
         raise SweeperError(f"search space for {key}: choice() needs at least one value")
     for value in values:
         if not isinstance(value, _SCALARS):
-            raise SweeperError(
-                f"search space for {key}: choices must be scalars, got {value!r}"
-            )
+            raise SweeperError(f"search space for {key}: choices must be scalars, got {value!r}")
     if len({(type(v), v) for v in values}) != len(values):
         raise SweeperError(f"search space for {key}: duplicate choices in {values}")
     return CategoricalDistribution(values)
@@ -177,7 +175,7 @@ def render_override(key: str, value: Any, parser: OverridesParser) -> str:
         parsed = parser.parse_override(line).value()
         if type(parsed) is type(value) and parsed == value:
             return line
-    except Exception:  # noqa: S110 - fall through to the quoted form
+    except Exception:  # the unquoted form does not parse: quote it below
         pass
     if isinstance(value, str):
         return f"{key}={QuotedString(text=value, quote=Quote.single).with_quotes()}"

@@ -52,7 +52,9 @@ def outcome_of(ret: JobReturn, number: int) -> Outcome:
         try:
             number_value = float(value)
         except (TypeError, ValueError):
-            return Outcome(TrialState.FAIL, reason=f"TypeError: job returned {value!r}, not a float")
+            return Outcome(
+                TrialState.FAIL, reason=f"TypeError: job returned {value!r}, not a float"
+            )
         if math.isnan(number_value):
             return Outcome(TrialState.FAIL, reason="ValueError: job returned NaN")
         return Outcome(TrialState.COMPLETE, value=number_value)

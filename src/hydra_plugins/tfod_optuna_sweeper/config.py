@@ -19,136 +19,34 @@ Importing this module must stay cheap: Hydra imports it on every start-up.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import Any
-
 from hydra.core.config_store import ConfigStore
-from omegaconf import MISSING
 
-from tfod_sweep.study.reporter import SWEEPER_TARGET
-from tfod_sweep.study.storage import DEFAULT_STORAGE
+from hydra_plugins.tfod_optuna_sweeper._conf import (
+    CmaEsSamplerConf,
+    HyperbandPrunerConf,
+    MedianPrunerConf,
+    NopPrunerConf,
+    PercentilePrunerConf,
+    QMCSamplerConf,
+    RandomSamplerConf,
+    SuccessiveHalvingPrunerConf,
+    TfodOptunaSweeperConf,
+    TPESamplerConf,
+)
 
-
-@dataclass
-class TPESamplerConf:
-    """Optuna's default Bayesian sampler; ``seed`` is offset by the trial number."""
-
-    _target_: str = "optuna.samplers.TPESampler"
-    seed: int | None = 42
-    n_startup_trials: int = 10
-
-
-@dataclass
-class RandomSamplerConf:
-    """Uniform random search."""
-
-    _target_: str = "optuna.samplers.RandomSampler"
-    seed: int | None = 42
-
-
-@dataclass
-class CmaEsSamplerConf:
-    """CMA-ES for continuous spaces."""
-
-    _target_: str = "optuna.samplers.CmaEsSampler"
-    seed: int | None = 42
-    n_startup_trials: int = 1
-
-
-@dataclass
-class QMCSamplerConf:
-    """Quasi-Monte-Carlo (Sobol/Halton) space filling."""
-
-    _target_: str = "optuna.samplers.QMCSampler"
-    seed: int | None = 42
-    qmc_type: str = "sobol"
-    scramble: bool = True
-
-
-@dataclass
-class MedianPrunerConf:
-    """Stop a trial whose value is below the median of earlier trials at the same step."""
-
-    _target_: str = "optuna.pruners.MedianPruner"
-    n_startup_trials: int = 5
-    n_warmup_steps: int = 0
-    interval_steps: int = 1
-    n_min_trials: int = 1
-
-
-@dataclass
-class PercentilePrunerConf:
-    """Like the median pruner with another percentile."""
-
-    _target_: str = "optuna.pruners.PercentilePruner"
-    percentile: float = 25.0
-    n_startup_trials: int = 5
-    n_warmup_steps: int = 0
-    interval_steps: int = 1
-    n_min_trials: int = 1
-
-
-@dataclass
-class HyperbandPrunerConf:
-    """Hyperband over successive-halving brackets; steps are the resource."""
-
-    _target_: str = "optuna.pruners.HyperbandPruner"
-    min_resource: int = 1
-    max_resource: Any = "auto"
-    reduction_factor: int = 3
-    bootstrap_count: int = 0
-
-
-@dataclass
-class SuccessiveHalvingPrunerConf:
-    """Asynchronous successive halving."""
-
-    _target_: str = "optuna.pruners.SuccessiveHalvingPruner"
-    min_resource: Any = "auto"
-    reduction_factor: int = 4
-    min_early_stopping_rate: int = 0
-    bootstrap_count: int = 0
-
-
-@dataclass
-class NopPrunerConf:
-    """Never prune (same as ``pruner: null``)."""
-
-    _target_: str = "optuna.pruners.NopPruner"
-
-
-@dataclass
-class TfodOptunaSweeperConf:
-    """``hydra.sweeper`` of the tfod_optuna sweeper. See the package docstring for details."""
-
-    _target_: str = SWEEPER_TARGET
-    # Hand sampler/pruner to the sweeper as configs: it builds them itself (per trial).
-    _recursive_: bool = False
-    defaults: list[Any] = field(
-        default_factory=lambda: [{"sampler": "tpe"}, {"pruner": "median"}, "_self_"]
-    )
-    study_name: str = "tfod_sweep"
-    direction: str = "maximize"
-    # A journal file path (default, safe for concurrent local workers), or an RDB URL.
-    storage: str | None = DEFAULT_STORAGE
-    # Total trials of the study, across resumes and workers.
-    n_trials: int = 20
-    # Local worker processes running trials at the same time (this one included).
-    n_jobs: int = 1
-    # Stop once FAIL trials exceed this fraction of n_trials (Ctrl-C'd trials excluded).
-    max_failure_rate: float = 0.25
-    sampler: Any = MISSING
-    pruner: Any = MISSING
-    # Search space in Hydra's override grammar, e.g. {"loss.gamma": "interval(0.5, 4.0)"}.
-    params: dict[str, Any] = field(default_factory=dict)
-    # Known-good points tried first, e.g. [{"loss.gamma": 2.0, "loss.alpha": 0.25}].
-    enqueue: list[dict[str, Any]] = field(default_factory=list)
-    # Seconds between heartbeats of a running trial; null disables lost-worker recovery.
-    heartbeat_interval: int | None = 60
-    # A RUNNING trial silent for this long is FAIL (null: 2 x heartbeat_interval).
-    grace_period: int | None = 180
-    # How often a trial whose worker died is retried with the same params (null: always).
-    max_retry: int | None = 1
+__all__ = [
+    "CmaEsSamplerConf",
+    "HyperbandPrunerConf",
+    "MedianPrunerConf",
+    "NopPrunerConf",
+    "PercentilePrunerConf",
+    "QMCSamplerConf",
+    "RandomSamplerConf",
+    "SuccessiveHalvingPrunerConf",
+    "TPESamplerConf",
+    "TfodOptunaSweeperConf",
+    "register",
+]
 
 
 def register() -> None:

@@ -176,7 +176,8 @@ def validate_config(cfg: DictConfig) -> None:
     _check_params("loss", cfg.loss, cfg.loss.name, LOSS_PARAMS, owner)
     _check_params("backbone", cfg.backbone, cfg.backbone.name, BACKBONE_PARAMS, owner)
     backbone = cfg.backbone
-    if backbone.get("fpn_min_level") is not None and backbone.fpn_min_level > backbone.fpn_max_level:
+    levels = (backbone.get("fpn_min_level"), backbone.get("fpn_max_level"))
+    if None not in levels and levels[0] > levels[1]:
         raise ConfigError(
             f"backbone.fpn_min_level={backbone.fpn_min_level} is out of range: allowed "
             f"<= backbone.fpn_max_level={backbone.fpn_max_level}"

@@ -153,7 +153,7 @@ def _split(
 
 
 def _number_images(train: list[SourceImage], val: list[SourceImage]) -> None:
-    """Keep COCO ids when unique in val (traceable), else number 1..N (VOC has none)."""
+    """Keep COCO image ids when unique within a split (traceable), else number 1..N."""
     for split in (train, val):
         ids = [im.image_id for im in split]
         if None in ids or len(set(ids)) != len(ids):
@@ -241,7 +241,9 @@ def _replace(tmp: str, out_dir: str) -> None:
     if not os.path.exists(out_dir):
         os.rename(tmp, out_dir)
         return
-    old = tempfile.mkdtemp(prefix=f".{os.path.basename(out_dir)}.old-", dir=os.path.dirname(out_dir))
+    old = tempfile.mkdtemp(
+        prefix=f".{os.path.basename(out_dir)}.old-", dir=os.path.dirname(out_dir)
+    )
     os.rename(out_dir, os.path.join(old, "previous"))
     os.rename(tmp, out_dir)
     shutil.rmtree(old, ignore_errors=True)

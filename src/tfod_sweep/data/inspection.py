@@ -175,7 +175,9 @@ def _inspect_record(
                 f"{where}: box {j} is outside the image ({coords}; normalized, must be in 0..1)"
             )
         area = (x1 - x0) * width * (y1 - y0) * height
-        bucket = "small" if area < SMALL_MAX_AREA else "medium" if area < MEDIUM_MAX_AREA else "large"
+        bucket = (
+            "small" if area < SMALL_MAX_AREA else "medium" if area < MEDIUM_MAX_AREA else "large"
+        )
         report.size_buckets[bucket] += 1
 
 

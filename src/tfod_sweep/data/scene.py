@@ -12,13 +12,14 @@ import numpy as np
 from PIL import Image
 
 from tfod_sweep.data.records import ObjectAnnotation
-from tfod_sweep.data.shapes import class_colour, class_shape, shape_alpha
+from tfod_sweep.data.shapes import SHAPES, class_colour, class_shape, shape_alpha
 
 MAX_OBJECTS = 6
 MIN_VISIBLE = 0.6  # a later shape may hide at most 40 % of an earlier one
 _PLACEMENT_TRIES = 12
 #: Probability of a small / medium / large object (COCO area buckets).
 _SIZE_PROBS = (0.2, 0.45, 0.35)  # big ones fail placement more: ~1/3 end up small
+_SIZE_CDF = np.cumsum(_SIZE_PROBS)[:-1]
 _MIN_SIDE = 16  # smaller shapes stop being recognisable
 
 
@@ -33,8 +34,8 @@ def side_ranges(image_size: int) -> list[tuple[float, float]]:
 
 def background(rng: np.random.Generator, size: int) -> np.ndarray:
     """Low-saturation textured field: smooth blotches, optionally stripes, never vivid."""
-    base = rng.uniform(70.0, 185.0)
-    tint = rng.uniform(-14.0, 14.0, size=3)
+    base = np.float32(rng.uniform(70.0, 185.0))
+    tint = rng.uniform(-14.0, 14.0, size=3).astype(np.float32)
     cells = int(rng.integers(3, 9))
     blotches = rng.normal(0.0, 20.0, size=(cells, cells)).astype(np.float32)
     field = np.asarray(
@@ -47,7 +48,7 @@ def background(rng: np.random.Generator, size: int) -> np.ndarray:
         period = rng.uniform(6.0, 24.0)
         phase = (xx * math.cos(theta) + yy * math.sin(theta)) / period
         wave = np.sin(2 * math.pi * phase) if style == 1 else np.sign(np.sin(2 * math.pi * phase))
-        field = field + rng.uniform(5.0, 14.0) * wave
+        field = field + np.float32(rng.uniform(5.0, 14.0)) * wave
     return base + field[..., None] + tint[None, None, :]
 
 
@@ -76,12 +77,11 @@ def render_scene(
     placed: list[tuple[int, tuple[int, int, int, int]]] = []
     objects: list[ObjectAnnotation] = []
     ranges = side_ranges(size)
-    shapes_per_colour = 7
     for _ in range(int(rng.integers(1, MAX_OBJECTS + 1))):
         class_index = int(rng.integers(len(class_names)))
-        colour_index = class_index // shapes_per_colour
+        colour_index = class_index // len(SHAPES)
         for _attempt in range(_PLACEMENT_TRIES):
-            low, high = ranges[int(rng.choice(3, p=_SIZE_PROBS))]
+            low, high = ranges[int(np.searchsorted(_SIZE_CDF, rng.random(), side="right"))]
             side = rng.uniform(low, high)
             aspect = math.exp(rng.uniform(math.log(0.8), math.log(1.25)))
             w = int(min(size, round(side * math.sqrt(aspect))))
@@ -98,7 +98,9 @@ def render_scene(
             region_owner = owner[y0 : y0 + h, x0 : x0 + w]
             hidden = region_owner[mask]
             counts = np.bincount(hidden[hidden >= 0], minlength=len(objects))
-            if any(v - c < MIN_VISIBLE * a for v, c, a in zip(visible, counts, full_area, strict=True)):
+            if any(
+                v - c < MIN_VISIBLE * a for v, c, a in zip(visible, counts, full_area, strict=True)
+            ):
                 continue
             for other, count in enumerate(counts):
                 visible[other] -= int(count)
@@ -119,7 +121,9 @@ def render_scene(
                 )
             )
             break
-    image += rng.normal(0.0, rng.uniform(2.0, 8.0), size=image.shape).astype(np.float32)
+    # Uniform sensor noise (std 2..8): as good as Gaussian here and 5x cheaper to draw.
+    spread = np.float32(rng.uniform(2.0, 8.0) * math.sqrt(12.0))
+    image += spread * (rng.random(size=image.shape, dtype=np.float32) - np.float32(0.5))
     return np.clip(image, 0, 255).round().astype(np.uint8), objects
 
 
@@ -133,9 +137,10 @@ def _paint(
 ) -> None:
     """Alpha-blend a jittered, gently shaded colour into ``image`` in place."""
     h, w = alpha.shape
-    rgb = np.clip(np.asarray(colour, dtype=np.float32) + rng.uniform(-18, 18, size=3), 0, 255)
+    jitter = rng.uniform(-18, 18, size=3)
+    rgb = np.clip(np.asarray(colour) + jitter, 0, 255).astype(np.float32)
     shade = np.linspace(1.0 - rng.uniform(0, 0.12), 1.0, h, dtype=np.float32)[:, None, None]
     region = image[y0 : y0 + h, x0 : x0 + w]
     a = alpha[..., None]
     region *= 1.0 - a
-    region += a * rgb[None, None, :] * shade
+    region += (a * shade) * rgb

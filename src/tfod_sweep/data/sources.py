@@ -73,7 +73,9 @@ def read_coco(json_path: str, images_dir: str | None = None) -> tuple[list[Sourc
         try:
             categories[int(cat["id"])] = str(cat["name"])
         except (KeyError, TypeError, ValueError):
-            raise DataError(f"{json_path}: category {index} needs an integer id and a name") from None
+            raise DataError(
+                f"{json_path}: category {index} needs an integer id and a name"
+            ) from None
     if not categories:
         raise DataError(f"{json_path}: has no categories")
     by_image: dict[int, list[tuple[int, dict]]] = defaultdict(list)
@@ -186,7 +188,9 @@ def _read_voc_file(path: str, images_dir: str | None) -> SourceImage:
             coords = [float(obj.findtext(f"bndbox/{k}") or "") for k in
                       ("xmin", "ymin", "xmax", "ymax")]  # fmt: skip
         except ValueError:
-            image.problem = image.problem or f"{path}: object {index}: bndbox is missing or not numeric"
+            image.problem = (
+                image.problem or f"{path}: object {index}: bndbox is missing or not numeric"
+            )
             continue
         if not name:
             image.problem = image.problem or f"{path}: object {index}: has no <name>"

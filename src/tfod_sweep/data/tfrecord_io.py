@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import glob
 import os
+import re
 from collections.abc import Iterable, Iterator, Sequence
 
 from tfod_sweep.data.records import ImageRecord, serialize_record
@@ -82,9 +83,18 @@ def read_serialized(path: str) -> Iterator[bytes]:
         except StopIteration:
             return
         except tf.errors.OpError as exc:
-            reason = exc.message.splitlines()[0] if exc.message else type(exc).__name__
             raise DataError(
-                f"{path}: record {index}: corrupt or truncated TFRecord ({reason})"
+                f"{path}: record {index}: corrupt or truncated TFRecord ({_reason(exc)})"
             ) from None
         yield data
         index += 1
+
+
+def _reason(exc: Exception) -> str:
+    """The useful part of a TensorFlow read error, without graph-node noise."""
+    text = str(getattr(exc, "message", "") or exc)
+    found = re.search(r"(corrupted|truncated) record at (\d+)", text)
+    if found:
+        return f"{found.group(1)} record at byte {found.group(2)}"
+    text = re.sub(r"\{\{.*?\}\}\s*|\s*\[Op:.*$", "", text.splitlines()[0] if text else "")
+    return text or type(exc).__name__

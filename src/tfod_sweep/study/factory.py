@@ -37,7 +37,7 @@ def _instantiate(kind: str, cfg: dict[str, Any], base: type) -> Any:
         obj = instantiate(cfg)
     except Exception as exc:
         cause = exc.__cause__ or exc
-        reason = (str(cause).strip().splitlines() or [""])[0]
+        reason = " ".join(str(cause).split())
         raise ConfigError(f"cannot build {kind} {target}: {reason}") from None
     if not isinstance(obj, base):
         raise ConfigError(f"{kind} {target} is not an optuna {base.__name__}")

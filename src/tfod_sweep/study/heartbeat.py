@@ -20,6 +20,7 @@ from tfod_sweep.study.attrs import FAIL_REASON
 
 if TYPE_CHECKING:
     import optuna
+    from optuna.storages import BaseStorage
 
 log = logging.getLogger(__name__)
 
@@ -27,7 +28,7 @@ log = logging.getLogger(__name__)
 class HeartbeatThread:
     """Daemon thread that records a heartbeat for one trial until stopped."""
 
-    def __init__(self, storage: object, trial_id: int) -> None:
+    def __init__(self, storage: BaseStorage, trial_id: int) -> None:
         self._storage = storage
         self._trial_id = trial_id
         self._stop = threading.Event()
@@ -35,7 +36,7 @@ class HeartbeatThread:
 
     def start(self) -> None:
         """Beat once now (so the trial is never heartbeat-less for long), then periodically."""
-        if not is_heartbeat_enabled(self._storage):  # type: ignore[arg-type]
+        if not is_heartbeat_enabled(self._storage):
             return
         assert isinstance(self._storage, BaseHeartbeat)
         self._beat()

@@ -28,6 +28,7 @@ from tfod_sweep.errors import SweepError
 
 if TYPE_CHECKING:
     from optuna.storages import BaseStorage
+    from sqlalchemy.engine import URL
 
     from tfod_sweep.study.journal import StaleCallback
 
@@ -67,7 +68,7 @@ class StorageLocation:
         return f"optuna-dashboard {shlex.quote(self.display)}"
 
 
-def _sqlalchemy_url(url: str):  # noqa: ANN202 - sqlalchemy's URL type, imported lazily
+def _sqlalchemy_url(url: str) -> URL:
     from sqlalchemy.engine import make_url
 
     return make_url(url)
@@ -94,6 +95,7 @@ def resolve_storage(spec: str | None, base_dir: Path) -> StorageLocation:
         url = _sqlalchemy_url(spec)
     except Exception as exc:  # sqlalchemy raises ArgumentError on bad URLs
         raise StorageError(f"malformed storage URL {spec!r}: {exc}") from None
+    url = _with_installed_driver(url)
     if scheme == "sqlite" and url.database and url.database != ":memory:":
         database = Path(url.database).expanduser()
         if not database.is_absolute():
@@ -101,6 +103,27 @@ def resolve_storage(spec: str | None, base_dir: Path) -> StorageLocation:
     return StorageLocation(
         "rdb", url.render_as_string(hide_password=False), url.render_as_string(hide_password=True)
     )
+
+
+_DRIVERS = {"postgresql": ("psycopg", "psycopg2"), "mysql": ("MySQLdb", "pymysql")}
+
+
+def _with_installed_driver(url: URL) -> URL:
+    """Name a DB driver that is installed when the URL names none.
+
+    SQLAlchemy 2.1 maps bare ``postgresql://`` to psycopg 3, but this project's
+    ``postgres`` extra installs psycopg2; without this, the URL fails to import.
+    """
+    import importlib.util
+
+    name = "postgresql" if url.drivername == "postgres" else url.drivername
+    candidates = _DRIVERS.get(name)
+    if candidates is None:
+        return url.set(drivername=name)
+    for module in candidates:
+        if importlib.util.find_spec(module) is not None:
+            return url.set(drivername=f"{name}+{module.lower()}")
+    return url.set(drivername=name)
 
 
 def open_storage(
@@ -158,7 +181,11 @@ def _open(
             JournalRedisBackend(location.target), stale_callback=stale_callback, **heartbeat
         )
     engine_kwargs: dict[str, object] = {}
-    if not location.target.startswith("sqlite"):
+    if location.target.startswith("sqlite"):
+        lock = location.claim_lock
+        if lock is not None:  # an SQLite file: its folder must exist, like a journal's
+            lock.parent.mkdir(parents=True, exist_ok=True)
+    else:
         # Fail in seconds, not minutes, when the database host does not answer.
         engine_kwargs["connect_args"] = {"connect_timeout": 10}
     return optuna.storages.RDBStorage(

@@ -19,6 +19,7 @@ def load_zoo_config(file_name: str) -> pipeline_pb2.TrainEvalPipelineConfig:
     path = resources.files(__name__).joinpath(file_name)
     if not path.is_file():
         raise ConfigError(
-            f"model.zoo_config={file_name!r} is unknown: allowed one of {', '.join(zoo_config_names())}"
+            f"model.zoo_config={file_name!r} is unknown: "
+            f"allowed one of {', '.join(zoo_config_names())}"
         )
     return text_format.Parse(path.read_text(), pipeline_pb2.TrainEvalPipelineConfig())

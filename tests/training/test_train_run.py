@@ -1,0 +1,127 @@
+"""`python -m sweep ...` trains the real SSD model at a tiny size, as a subprocess."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import REPO, run_sweep
+from tfod_sweep.coco_metrics import evaluate_detections
+from tfod_sweep.metric_names import COCO_METRICS, LOSS_COMPONENTS
+
+pytestmark = pytest.mark.slow
+
+# Small but real: the zoo's SSD MobileNet v2 FPNLite at 128x128 on the embedded data.
+TINY = (
+    "resolution=128", "train.batch_size=4", "train.num_steps=12", "train.eval_every=6",
+    "train.checkpoint_every=6", "eval.max_images=24", "dataset.synthetic.train_images=64",
+    "dataset.synthetic.val_images=24",
+)
+
+
+def _run_dir(outputs: Path) -> Path:
+    (metrics,) = outputs.glob("runs/*/metrics.json")
+    return metrics.parent
+
+
+@pytest.fixture(scope="module")
+def tiny_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
+    outputs = tmp_path_factory.mktemp("outputs")
+    result = run_sweep("model=ssd320", "loss.gamma=2.25", *TINY, f"paths.outputs={outputs}",
+                       cwd=REPO)
+    assert result.returncode == 0, result.stderr[-3000:]
+    return _run_dir(outputs), result.stdout
+
+
+def test_tiny_run_writes_all_metrics_and_losses(tiny_run):
+    run_dir, stdout = tiny_run
+    metrics = json.loads((run_dir / "metrics.json").read_text())
+    for name in (*COCO_METRICS, *LOSS_COMPONENTS["ssd"]):
+        assert isinstance(metrics["final"][name], float), name
+    assert metrics["steps"] == 12 and metrics["num_classes"] == 21
+    assert [e["step"] for e in metrics["evaluations"]] == [6, 12]
+    assert metrics["train_seconds"] > 0 and metrics["images_per_second"] > 0
+    for name in ("pipeline.config", "label_map.pbtxt", "detections.json", "checkpoint"):
+        assert (run_dir / name).is_file(), name
+    assert list((run_dir / "train").glob("events.out.tfevents.*"))
+    assert list((run_dir / "eval").glob("events.out.tfevents.*"))
+    assert "| mAP | mAP @.50IOU |" in stdout
+
+
+def test_reported_map_equals_plain_pycocotools(tiny_run):
+    """Score detections.json against the generator's own COCO ground truth."""
+    from pycocotools.coco import COCO
+
+    run_dir, _ = tiny_run
+    metrics = json.loads((run_dir / "metrics.json").read_text())["final"]
+    detections = json.loads((run_dir / "detections.json").read_text())
+    (gt_path,) = run_dir.parents[1].glob("data/*/val_coco_gt.json")
+    gt = COCO(str(gt_path))
+    evaluated_ids = {d["image_id"] for d in detections}
+    assert evaluated_ids <= set(gt.getImgIds())
+    plain = evaluate_detections(gt, detections)
+    for name in COCO_METRICS:
+        assert plain[name] == pytest.approx(metrics[name], abs=1e-6), name
+
+
+def test_exporter_exports_our_checkpoint(tiny_run, tmp_path):
+    import numpy as np
+    import tensorflow as tf
+    from google.protobuf import text_format
+    from object_detection import exporter_lib_v2
+    from object_detection.protos import pipeline_pb2
+
+    run_dir, _ = tiny_run
+    pipeline = text_format.Parse((run_dir / "pipeline.config").read_text(),
+                                 pipeline_pb2.TrainEvalPipelineConfig())
+    exporter_lib_v2.export_inference_graph(
+        input_type="image_tensor", pipeline_config=pipeline,
+        trained_checkpoint_dir=str(run_dir), output_directory=str(tmp_path))
+    detect = tf.saved_model.load(str(tmp_path / "saved_model"))
+    image = np.random.default_rng(0).integers(0, 255, (1, 128, 128, 3), dtype=np.uint8)
+    out = detect(tf.constant(image))
+    assert out["detection_boxes"].shape == (1, 100, 4)
+    assert out["detection_scores"].shape == (1, 100)
+
+
+def test_divergent_learning_rate_stops_with_nan_error(tmp_path):
+    result = run_sweep(*TINY, "train.learning_rate=1e12", "train.warmup_learning_rate=1e12",
+                       f"paths.outputs={tmp_path}", cwd=REPO)
+    assert result.returncode == 2
+    last = result.stderr.strip().splitlines()[-1]
+    assert last.startswith("error: loss diverged at step "), result.stderr[-2000:]
+    assert "Loss/total_loss=" in last and ("nan" in last or "inf" in last)
+
+
+def test_sigkill_then_same_command_resumes_from_checkpoint(tmp_path):
+    args = [sys.executable, "-m", "sweep", *TINY, "train.num_steps=40",
+            "train.checkpoint_every=5", "train.eval_every=40", f"paths.outputs={tmp_path}"]
+    process = subprocess.Popen(args, cwd=REPO, stdout=subprocess.DEVNULL,
+                               stderr=subprocess.DEVNULL, start_new_session=True)
+    try:
+        deadline = time.monotonic() + 600
+        while time.monotonic() < deadline:
+            index_files = list(tmp_path.glob("runs/*/ckpt-*.index"))
+            if any(int(p.stem.split("-")[1]) >= 10 for p in index_files):
+                break
+            assert process.poll() is None, "training ended before it could be killed"
+            time.sleep(0.5)
+        os.killpg(process.pid, signal.SIGKILL)
+    finally:
+        process.wait()
+    killed_at = max(int(p.stem.split("-")[1]) for p in tmp_path.glob("runs/*/ckpt-*.index"))
+    assert 10 <= killed_at < 40
+    again = subprocess.run(args, cwd=REPO, capture_output=True, text=True, timeout=900)
+    assert again.returncode == 0, again.stderr[-3000:]
+    assert "resuming from " in again.stdout
+    resumed_at = int(again.stdout.split("resuming from ")[1].split("(step ")[1].split(")")[0])
+    assert resumed_at >= killed_at - 5 and resumed_at >= 10
+    run_dir = _run_dir(tmp_path)
+    assert json.loads((run_dir / "metrics.json").read_text())["steps"] == 40
