@@ -34,4 +34,5 @@ def evaluate_detections(gt: COCO, detections: Sequence[dict[str, Any]]) -> dict[
         evaluator.evaluate()
         evaluator.accumulate()
         evaluator.summarize()
-    return {name: float(value) for name, value in zip(COCO_METRICS, np.asarray(evaluator.stats), strict=True)}
+    stats = np.asarray(evaluator.stats)
+    return {name: float(value) for name, value in zip(COCO_METRICS, stats, strict=True)}
