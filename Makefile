@@ -29,4 +29,4 @@ lint: install
 	$(VENV)/bin/ruff check src sweep tests
 
 dashboard: install
-	$(VENV)/bin/optuna-dashboard outputs/optuna-journal.log
+	$(VENV)/bin/optuna-dashboard outputs/studies/journal.log

@@ -34,6 +34,7 @@ def run_experiment(cfg: DictConfig) -> float | None:
     print(f"label_map.pbtxt: {label_map}")
     if cfg.dry_run:
         return None
+    from tfod_sweep.study import open_trial_reporter
     from tfod_sweep.training.experiment import train_and_evaluate
 
-    return train_and_evaluate(cfg, run_dir, pipeline_path)
+    return train_and_evaluate(cfg, run_dir, pipeline_path, reporter=open_trial_reporter())

@@ -6,7 +6,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from toy_helpers import Toy
+
+from tests.study.toy_helpers import Toy
 
 
 @pytest.fixture

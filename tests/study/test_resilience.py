@@ -7,8 +7,8 @@ import signal
 
 import pytest
 from optuna.trial import TrialState
-from toy_helpers import Toy, last_line, wait_for
 
+from tests.study.toy_helpers import Toy, last_line, wait_for
 from tfod_sweep.study.attrs import FAIL_REASON, HEARTBEAT, INTERRUPTED, RETRIED_FROM
 
 FINISHED = (TrialState.COMPLETE, TrialState.PRUNED, TrialState.FAIL)
@@ -50,13 +50,14 @@ def test_sigint_marks_the_running_trial_fail_and_a_rerun_resumes(toy: Toy) -> No
     assert all(t.state in FINISHED for t in trials)
     after = _snapshot(toy)
     assert {n: after[n] for n in before} == before
+    # The resumed run drew new points instead of replaying the first run's.
+    assert len({t.params["x"] for t in trials}) == 4
     # Only the missing trials ran: each number (hence run dir) was used once.
     assert sorted(p.name for p in (toy.cwd / "outputs/studies/toy").glob("trial_*")) == [
         f"trial_{n}" for n in range(4)
     ]
 
 
-@pytest.mark.slow
 def test_two_workers_share_one_study_without_exceeding_n_trials(toy: Toy) -> None:
     args = ("hydra.sweeper.n_trials=6", "hydra.sweeper.pruner=null", "seconds_per_step=0.05")
     first = toy.start(*args, name="first")
@@ -67,6 +68,8 @@ def test_two_workers_share_one_study_without_exceeding_n_trials(toy: Toy) -> Non
     trials = toy.trials()
     assert sorted(t.number for t in trials) == list(range(6))
     assert all(t.state == TrialState.COMPLETE for t in trials)
+    # Same seed in both workers, yet no two trials replay one random draw.
+    assert len({t.params["x"] for t in trials}) == 6
     for name in ("first", "second"):
         text = "\n".join(toy.output(name)).lower()
         assert "database is locked" not in text
@@ -74,7 +77,6 @@ def test_two_workers_share_one_study_without_exceeding_n_trials(toy: Toy) -> Non
         assert "traceback" not in text
 
 
-@pytest.mark.slow
 def test_a_trial_of_a_sigkilled_worker_is_reclaimed_by_a_later_run(toy: Toy) -> None:
     common = ("hydra.sweeper.n_trials=2", "hydra.sweeper.pruner=null")
     doomed = toy.start(*common, "seconds_per_step=30", name="doomed")

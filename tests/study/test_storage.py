@@ -148,7 +148,11 @@ def test_rdb_worker_losing_the_race_for_the_last_slot_discards_its_trial(
         n_trials=2,
         n_jobs=1,
         max_failure_rate=0.0,
-        sampler={"_target_": "toy_helpers.racing_sampler", "storage": url, "study_name": "race"},
+        sampler={
+            "_target_": "tests.study.toy_helpers.racing_sampler",
+            "storage": url,
+            "study_name": "race",
+        },
         pruner=None,
         params={},
         enqueue=[],

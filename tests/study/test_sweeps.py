@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 from optuna.trial import TrialState
-from toy_helpers import Toy, last_line
 
+from tests.study.toy_helpers import Toy, last_line
 from tfod_sweep.study.attrs import FAIL_REASON
 
 # Trials 0 and 1 learn fast, 2 and 3 slowly: with 2 start-up trials and pruning allowed
@@ -88,7 +88,7 @@ def test_plain_multirun_still_uses_hydras_basic_sweeper(toy: Toy) -> None:
     import subprocess
     import sys
 
-    from toy_helpers import TOY
+    from tests.study.toy_helpers import TOY
 
     result = subprocess.run(
         [sys.executable, str(TOY), "-m", "x=0.1,0.2"],

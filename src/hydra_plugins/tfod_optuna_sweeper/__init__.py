@@ -1,17 +1,36 @@
 """``tfod_optuna``: a Hydra sweeper that runs an Optuna 5 study.
 
 Why our own: the released hydra-optuna-sweeper pins optuna<3, cannot prune (the trial
-never reaches the job), runs trials in blocking batches and cannot resume. This one:
+never reaches the job), runs trials in blocking batches and cannot resume.
 
-* keeps the whole study in a storage (default: a journal file safe for concurrent local
-  workers); ``n_trials`` is the study's total, so re-running a command resumes it;
-* runs each trial as a Hydra job numbered by its trial number; the job reaches its
-  trial through the storage (``tfod_sweep.study.open_trial_reporter``) to report
-  learning curves, so pruning works in-process and out-of-process;
-* records FAIL with a ``fail_reason`` instead of stopping, up to ``max_failure_rate``;
-  Ctrl-C marks the running trial FAIL; heartbeats reclaim trials of killed workers;
-* ``n_jobs`` > 1 starts extra worker processes that each take the next trial as soon
-  as they are free.
+Select it with ``hydra/sweeper=tfod_optuna`` (``conf/hparams_search/focal_depth.yaml``
+does). Plain ``-m a=1,2`` multiruns keep Hydra's basic sweeper. Keys of
+``hydra.sweeper`` (defaults in brackets):
 
-Configuration: :mod:`hydra_plugins.tfod_optuna_sweeper.config`.
+* ``study_name`` [tfod_sweep], ``direction`` [maximize];
+* ``storage`` [outputs/studies/journal.log]: a journal file, or an ``sqlite:///`` /
+  ``postgresql://`` / ``mysql://`` / ``redis://`` URL (see ``tfod_sweep.study.storage``);
+* ``n_trials`` [20]: the study's total; re-running the command resumes and runs only
+  the missing trials, extra workers share the same total;
+* ``n_jobs`` [1]: local worker processes, each taking the next trial when free;
+* ``max_failure_rate`` [0.25]: stop once FAIL trials exceed this fraction of
+  ``n_trials`` (trials stopped by Ctrl-C do not count);
+* ``sampler`` [tpe, seed 42] and ``pruner`` [median]: config groups
+  ``hydra/sweeper/sampler`` (tpe, random, cmaes, qmc) and ``hydra/sweeper/pruner``
+  (median, percentile, hyperband, successive_halving, nop), or any ``_target_``;
+  ``hydra.sweeper.pruner=null`` turns pruning off;
+* ``params`` [{}]: search space in Hydra's override grammar (``interval``,
+  ``int(interval)``, ``tag(log, ...)``, ``range``, ``choice``, config groups); a sweep
+  given on the command line (``loss.gamma='interval(1,3)'``) joins or replaces it;
+* ``enqueue`` [[]]: ``{param: value}`` points tried first, once per study;
+* ``heartbeat_interval`` [60], ``grace_period`` [180], ``max_retry`` [1]: a trial whose
+  worker died (SIGKILL, OOM, power) is failed after the grace period and retried with
+  the same parameters; null interval turns this off.
+
+Each trial is a Hydra job with ``hydra.job.num`` = trial number, so set
+``hydra.sweep.dir: outputs/studies/${hydra.sweeper.study_name}`` and
+``hydra.sweep.subdir: trial_${hydra.job.num}`` for stable, never-reused run dirs.
+The job reports through ``tfod_sweep.study.open_trial_reporter()``; it returns a float
+(COMPLETE), raises ``optuna.TrialPruned`` (PRUNED) or anything else (FAIL, with
+``fail_reason``). Ctrl-C/SIGTERM marks the running trial FAIL and exits 1.
 """

@@ -107,7 +107,6 @@ class SweepRunner:
         claimer = Claimer(self._study, self._location.claim_lock, settings, space, parser)
         sweep_dir = Path(str(self._config.hydra.sweep.dir)).absolute()
         self._save_config(sweep_dir)
-        claimer.enqueue(points)
         pool = WorkerPool(settings.n_jobs - 1, sweep_dir)
         log.info(
             "study %r: %d trials in %s, %d worker(s)",
@@ -119,6 +118,7 @@ class SweepRunner:
         error: BaseException | None = None
         try:
             with sigterm_as_interrupt():
+                claimer.enqueue(points)
                 pool.start()
                 self._work(claimer)
         except (Interrupted, KeyboardInterrupt) as exc:
@@ -126,6 +126,9 @@ class SweepRunner:
             error = exc
         except SweeperError as exc:
             error = exc
+        except Exception as exc:  # e.g. the storage's disk is full: one line, details in log
+            log.exception("the sweep stopped on an unexpected error")
+            error = SweeperError(f"sweep stopped: {one_line(exc)}")
         finally:
             with deferred_interrupts():
                 codes = pool.wait()

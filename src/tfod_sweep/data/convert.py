@@ -100,7 +100,7 @@ def convert_dataset(
     try:
         from tqdm import tqdm
 
-        with tqdm(total=n_train + n_val, unit="img", disable=not progress or None) as bar:
+        with tqdm(total=n_train + n_val, unit="img", disable=None if progress else True) as bar:
             counts = {"train": 0, "val": 0}
 
             def records(split: str, items: Sequence[SourceImage]) -> Iterator[ImageRecord]:

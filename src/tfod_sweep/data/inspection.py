@@ -8,6 +8,7 @@ whether to stop via ``InspectionReport.raise_for_problems``.
 from __future__ import annotations
 
 import io
+import os
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -79,7 +80,7 @@ class InspectionReport:
 
 def inspect_tfrecords(
     paths: str | Sequence[str],
-    label_map: str | Mapping[int, str] | None = None,
+    label_map: str | os.PathLike[str] | Mapping[int, str] | None = None,
     decode_images: bool = True,
     progress: bool = False,
 ) -> InspectionReport:
@@ -92,15 +93,15 @@ def inspect_tfrecords(
 
     files = expand_paths(paths, what="TFRecord")
     report = InspectionReport(files=files)
-    if isinstance(label_map, str):
-        report.label_map_path = label_map
+    if isinstance(label_map, str | os.PathLike):
+        report.label_map_path = os.fspath(label_map)
         report.label_map = read_label_map(label_map)
     elif label_map is not None:
         report.label_map = dict(label_map)
     if report.label_map is not None and not report.label_map:
         raise DataError("label map is empty")
     seen_ids: set[bytes] = set()
-    with tqdm(unit="img", desc="inspect", disable=not progress or None) as bar:
+    with tqdm(unit="img", desc="inspect", disable=None if progress else True) as bar:
         for path in files:
             try:
                 for index, data in enumerate(read_serialized(path)):

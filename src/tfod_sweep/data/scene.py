@@ -15,18 +15,20 @@ from tfod_sweep.data.records import ObjectAnnotation
 from tfod_sweep.data.shapes import SHAPES, class_colour, class_shape, shape_alpha
 
 MAX_OBJECTS = 6
-MIN_VISIBLE = 0.6  # a later shape may hide at most 40 % of an earlier one
+MIN_VISIBLE = 0.7  # a later shape may hide at most 30 % of an earlier one
 _PLACEMENT_TRIES = 12
 #: Probability of a small / medium / large object (COCO area buckets).
 _SIZE_PROBS = (0.2, 0.45, 0.35)  # big ones fail placement more: ~1/3 end up small
 _SIZE_CDF = np.cumsum(_SIZE_PROBS)[:-1]
-_MIN_SIDE = 16  # smaller shapes stop being recognisable
+#: Small shapes stay >= 22 px: smaller ones are hard to recognise, and SSD's smallest
+#: zoo anchors (32 px) would match them with IoU < 0.5.
+_MIN_SIDE = 22
 
 
 def side_ranges(image_size: int) -> list[tuple[float, float]]:
     """Side-length ranges whose box areas fall in COCO small (<32²), medium, large (>96²)."""
     return [
-        (_MIN_SIDE, 30.0),
+        (_MIN_SIDE, 31.0),
         (34.0, 92.0),
         (100.0, max(101.0, 0.85 * image_size)),
     ]
@@ -48,7 +50,7 @@ def background(rng: np.random.Generator, size: int) -> np.ndarray:
         period = rng.uniform(6.0, 24.0)
         phase = (xx * math.cos(theta) + yy * math.sin(theta)) / period
         wave = np.sin(2 * math.pi * phase) if style == 1 else np.sign(np.sin(2 * math.pi * phase))
-        field = field + np.float32(rng.uniform(5.0, 14.0)) * wave
+        field = field + np.float32(rng.uniform(4.0, 10.0)) * wave
     return base + field[..., None] + tint[None, None, :]
 
 

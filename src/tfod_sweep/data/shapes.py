@@ -1,6 +1,6 @@
 """The synthetic classes: seven shapes in up to six colours, drawn as soft masks.
 
-Shapes and colours are picked to stay distinguishable even at ~16 px, so a
+Shapes and colours are picked to stay distinguishable even at ~22 px, so a
 small detector trained from scratch can learn them in a few minutes.
 """
 

@@ -44,6 +44,11 @@ def _instantiate(kind: str, cfg: dict[str, Any], base: type) -> Any:
     return obj
 
 
+# Samplers whose seed fixes one sequence shared by all trials (QMC's scrambling): an
+# offset per trial would break the sequence, and its index already differs per trial.
+_SEQUENCE_SEEDED = {"optuna.samplers.QMCSampler"}
+
+
 def build_sampler(node: Any, trial_seed_offset: int = 0) -> optuna.samplers.BaseSampler:
     """Sampler from config; a ``seed`` is offset per trial so no two trials share a stream.
 
@@ -55,7 +60,7 @@ def build_sampler(node: Any, trial_seed_offset: int = 0) -> optuna.samplers.Base
     cfg = _as_dict(node)
     if cfg is None:
         return optuna.samplers.TPESampler()
-    if cfg.get("seed") is not None:
+    if cfg.get("seed") is not None and cfg.get("_target_") not in _SEQUENCE_SEEDED:
         cfg["seed"] = int(cfg["seed"]) + trial_seed_offset
     return _instantiate("sampler", cfg, optuna.samplers.BaseSampler)
 

@@ -25,6 +25,9 @@ if TYPE_CHECKING:
     import optuna
 
 SWEEPER_TARGET = "hydra_plugins.tfod_optuna_sweeper.sweeper.TfodOptunaSweeper"
+# One storage per location per process: in-process trials reuse it instead of opening
+# a new database connection pool (or replaying the journal) for every trial.
+_STORAGES: dict[str, Any] = {}
 
 
 class TrialReporter:
@@ -111,7 +114,10 @@ def _open(
     from tfod_sweep.study.factory import build_pruner
     from tfod_sweep.study.storage import open_storage, resolve_storage
 
-    backend = open_storage(resolve_storage(storage, base_dir))
+    location = resolve_storage(storage, base_dir)
+    backend = _STORAGES.get(location.target)
+    if backend is None:
+        backend = _STORAGES[location.target] = open_storage(location)
     try:
         study = optuna.load_study(
             study_name=study_name,
