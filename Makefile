@@ -19,11 +19,18 @@ install: $(STAMP)
 demo: install
 	$(PY) -m sweep experiment=demo
 
-test: install
+test: install postgres
 	$(PY) -m pytest
 
 test-fast: install
 	$(PY) -m pytest -m "not slow"
+
+# The PostgreSQL tests start a throwaway server themselves; they only need it installed.
+.PHONY: postgres
+postgres:
+	@ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || \
+		(apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql)
+test-fast: postgres
 
 lint: install
 	$(VENV)/bin/ruff check src sweep tests

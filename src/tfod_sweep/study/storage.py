@@ -19,6 +19,7 @@ Accepted strings:
 from __future__ import annotations
 
 import shlex
+import time
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
@@ -188,9 +189,21 @@ def _open(
     else:
         # Fail in seconds, not minutes, when the database host does not answer.
         engine_kwargs["connect_args"] = {"connect_timeout": 10}
-    return optuna.storages.RDBStorage(
-        location.target,
-        engine_kwargs=engine_kwargs,
-        heartbeat_stale_trial_callback=stale_callback if heartbeat_interval else None,
-        **heartbeat,
-    )
+    from sqlalchemy.exc import IntegrityError, ProgrammingError
+
+    def rdb() -> BaseStorage:
+        return optuna.storages.RDBStorage(
+            location.target,
+            engine_kwargs=engine_kwargs,
+            heartbeat_stale_trial_callback=stale_callback if heartbeat_interval else None,
+            **heartbeat,
+        )
+
+    for delay in (0.5, 1.0):
+        try:
+            return rdb()
+        except (IntegrityError, ProgrammingError):
+            # Workers starting together on an empty database race to create Optuna's
+            # tables; the loser's DDL is rolled back and a retry finds them in place.
+            time.sleep(delay)
+    return rdb()

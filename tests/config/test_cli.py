@@ -1,0 +1,59 @@
+"""`--help`, `--cfg job` and `dry_run=true` work like any Hydra app's, without TensorFlow."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+
+from tests.conftest import REPO, run_sweep
+
+# Runs the app in-process with argv, then reports whether TensorFlow got imported.
+PROBE = """
+import sys
+sys.argv = ["sweep", *{args!r}]
+import runpy
+try:
+    runpy.run_module("sweep", run_name="__main__")
+except SystemExit:
+    pass
+print("TF_IMPORTED=" + str("tensorflow" in sys.modules))
+"""
+
+
+@pytest.mark.parametrize("args", [["--help"], ["--cfg", "job"], ["model=centernet512",
+                                                                 "--cfg", "job"]])
+def test_help_and_cfg_import_no_tensorflow(args):
+    result = subprocess.run([sys.executable, "-c", PROBE.format(args=args)], cwd=REPO,
+                            capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert "TF_IMPORTED=False" in result.stdout
+
+
+def test_help_lists_groups_and_examples():
+    result = run_sweep("--help", cwd=REPO, timeout=60)
+    assert result.returncode == 0
+    for text in ("model: ", "centernet512", "ssd320", "ssd640", "hparams_search",
+                 "python -m sweep -m hparams_search=focal_depth"):
+        assert text in result.stdout, text
+
+
+def test_dry_run_renders_seed_3(tmp_path):
+    from google.protobuf import text_format
+    from object_detection.protos import pipeline_pb2
+
+    result = run_sweep("experiment=seed_3", "dry_run=true", f"paths.outputs={tmp_path}",
+                       cwd=REPO, timeout=300)
+    assert result.returncode == 0, result.stderr[-2000:]
+    paths = dict(line.split(": ", 1) for line in result.stdout.splitlines()
+                 if line.startswith(("pipeline.config: ", "label_map.pbtxt: ")))
+    pipeline = text_format.Parse(open(paths["pipeline.config"]).read(),
+                                 pipeline_pb2.TrainEvalPipelineConfig())
+    focal = pipeline.model.ssd.loss.classification_loss.weighted_sigmoid_focal
+    assert pipeline.model.ssd.num_classes == 42
+    assert pipeline.train_config.batch_size == 12
+    assert (round(focal.gamma, 4), round(focal.alpha, 4)) == (2.25, 0.5)
+    assert pipeline.train_config.num_steps == 15000
+    assert pipeline.train_input_reader.label_map_path == paths["label_map.pbtxt"]
+    assert not list(tmp_path.rglob("ckpt-*")), "dry_run must not train"
