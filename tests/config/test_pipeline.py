@@ -155,3 +155,17 @@ def test_written_config_round_trips_through_config_util(compose_cfg, tmp_path):
     path = write_pipeline(rendered, tmp_path / "pipeline.config")
     configs = config_util.get_configs_from_pipeline_file(str(path))
     assert config_util.create_pipeline_proto_from_configs(configs) == rendered
+
+
+def test_augmentations_replace_the_zoo_list(compose_cfg):
+    _, rendered = _render(compose_cfg, "train.augmentations=[random_horizontal_flip]")
+    steps = [s.WhichOneof("preprocessing_step")
+             for s in rendered.train_config.data_augmentation_options]
+    assert steps == ["random_horizontal_flip"]
+
+
+def test_unknown_augmentation_is_an_error(compose_cfg):
+    from tfod_sweep.errors import ConfigError
+
+    with pytest.raises(ConfigError, match="train.augmentations: 'random_flop' is unknown"):
+        _render(compose_cfg, "train.augmentations=[random_flop]")

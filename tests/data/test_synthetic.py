@@ -141,7 +141,7 @@ def test_scenes_cover_all_size_buckets_and_bounded_occlusion():
 @pytest.mark.parametrize(
     ("values", "message"),
     [
-        ({"num_classes": 20}, "num_classes=20 is not supported"),
+        ({"num_classes": 20}, "num_classes=20 is out of range: allowed one of 7, 14"),
         ({"image_size": 64}, "image_size=64 is out of range"),
         ({"colour": 3}, "unknown key(s) ['colour']"),
     ],

@@ -92,6 +92,7 @@ class TrainConfig:
     momentum: float | None = None
     eval_every: int = 500
     checkpoint_every: int = 500
+    augmentations: list[str] | None = None
     fine_tune_checkpoint: str | None = None
     fine_tune_checkpoint_type: str = "detection"
     seed: int = 0

@@ -85,14 +85,6 @@ TRAIN_RANGES: dict[str, Allowed] = {
     "fine_tune_checkpoint_type": one_of("detection", "classification", "full"),
 }
 EVAL_RANGES: dict[str, Allowed] = {"nms": one_of("combined", "per_class")}
-SYNTHETIC_RANGES: dict[str, Allowed] = {
-    "num_classes": one_of(21, 42),
-    "train_images": at_least(1),
-    "val_images": at_least(1),
-    "image_size": at_least(64),
-    "train_shards": at_least(1),
-    "val_shards": at_least(1),
-}
 # Smallest input the SSD feature extractors accept (shape_utils.check_min_image_dim).
 MIN_IMAGE_SIDE = 33
 
@@ -151,7 +143,9 @@ def _check_dataset(cfg: DictConfig) -> None:
     _check("dataset", dataset, {"num_classes": at_least(1)})
     synthetic = dataset.get("synthetic")
     if synthetic is not None:
-        _check("dataset.synthetic", synthetic, SYNTHETIC_RANGES)
+        from tfod_sweep.data.synthetic import SyntheticParams
+
+        SyntheticParams.from_mapping(synthetic)  # the generator owns its ranges
         if synthetic.num_classes != dataset.num_classes:
             raise ConfigError(
                 f"dataset.num_classes={dataset.num_classes} disagrees with "

@@ -34,7 +34,8 @@ def class_names(num_classes: int) -> list[str]:
     if num_classes % per_colour or not 1 <= num_classes // per_colour <= len(COLOURS):
         allowed = ", ".join(str(per_colour * k) for k in range(1, len(COLOURS) + 1))
         raise ConfigError(
-            f"synthetic num_classes={num_classes} is not supported (choose one of {allowed})"
+            f"dataset.synthetic.num_classes={num_classes} is out of range: "
+            f"allowed one of {allowed}"
         )
     colours = list(COLOURS)[: num_classes // per_colour]
     return [f"{colour}_{shape}" for colour in colours for shape in SHAPES]

@@ -56,19 +56,20 @@ class SyntheticParams:
 
     def __post_init__(self) -> None:
         shape_class_names(self.num_classes)  # raises ConfigError if unsupported
-        checks = {
-            "train_images": self.train_images >= 1,
-            "val_images": self.val_images >= 1,
-            "image_size": 128 <= self.image_size <= 1024,
-            "seed": self.seed >= 0,
-            "train_shards": 1 <= self.train_shards <= self.train_images,
-            "val_shards": 1 <= self.val_shards <= self.val_images,
+        allowed = {
+            "train_images": (self.train_images >= 1, ">= 1"),
+            "val_images": (self.val_images >= 1, ">= 1"),
+            "image_size": (128 <= self.image_size <= 1024, "in [128, 1024], so large objects fit"),
+            "seed": (self.seed >= 0, ">= 0"),
+            "train_shards": (1 <= self.train_shards <= self.train_images,
+                             "in [1, train_images]"),
+            "val_shards": (1 <= self.val_shards <= self.val_images, "in [1, val_images]"),
         }
-        for name, ok in checks.items():
+        for name, (ok, words) in allowed.items():
             if not ok:
                 raise ConfigError(
-                    f"dataset.synthetic.{name}={getattr(self, name)} is out of range"
-                    + (" (128..1024, so large objects fit)" if name == "image_size" else "")
+                    f"dataset.synthetic.{name}={getattr(self, name)} is out of range: "
+                    f"allowed {words}"
                 )
 
     @classmethod
