@@ -24,8 +24,8 @@ def test_focal_depth_study_records_trials_with_metrics(tmp_path):
     result = run_sweep("-m", "hparams_search=focal_depth", *TINY, f"paths.outputs={tmp_path}",
                        "hydra.sweeper.n_trials=2", cwd=REPO, timeout=1200)
     assert result.returncode == 0, result.stderr[-3000:]
-    study = optuna.load_study(study_name="focal_depth",
-                              storage=open_storage(resolve_storage("studies/journal.log", tmp_path)))
+    storage = open_storage(resolve_storage("studies/journal.log", tmp_path))
+    study = optuna.load_study(study_name="focal_depth", storage=storage)
     trials = study.get_trials()
     assert len(trials) == 2
     # The first trial is the enqueued zoo default.
