@@ -10,8 +10,18 @@ from omegaconf import DictConfig
 
 from tfod_sweep.config import validate_config
 from tfod_sweep.data import resolve_dataset
+from tfod_sweep.errors import ConfigError
 from tfod_sweep.pipeline import build_pipeline, write_pipeline
 from tfod_sweep.training.quiet import configure_tf_logging
+
+
+def _check_fine_tune_checkpoint(path: str | None) -> None:
+    """Fail before TensorFlow loads if the zoo checkpoint to start from is not there."""
+    if path and not (Path(path + ".index").is_file() or Path(path).is_file()):
+        raise ConfigError(
+            f"train.fine_tune_checkpoint={path!r} does not exist: allowed a checkpoint prefix "
+            "such as .../checkpoint/ckpt-0 (with its .index file)"
+        )
 
 
 def render_run_files(cfg: DictConfig, run_dir: Path) -> tuple[Path, Path]:
@@ -34,6 +44,7 @@ def run_experiment(cfg: DictConfig) -> float | None:
     print(f"label_map.pbtxt: {label_map}")
     if cfg.dry_run:
         return None
+    _check_fine_tune_checkpoint(cfg.train.fine_tune_checkpoint)
     from tfod_sweep.study import open_trial_reporter
     from tfod_sweep.training.experiment import train_and_evaluate
 

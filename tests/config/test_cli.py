@@ -57,3 +57,13 @@ def test_dry_run_renders_seed_3(tmp_path):
     assert pipeline.train_config.num_steps == 15000
     assert pipeline.train_input_reader.label_map_path == paths["label_map.pbtxt"]
     assert not list(tmp_path.rglob("ckpt-*")), "dry_run must not train"
+
+
+def test_missing_fine_tune_checkpoint_is_one_line(tmp_path):
+    result = run_sweep("train.fine_tune_checkpoint=/no/such/ckpt-0", f"paths.outputs={tmp_path}",
+                       "dataset.synthetic.train_images=8", "dataset.synthetic.val_images=4",
+                       cwd=REPO, timeout=300)
+    assert result.returncode == 2
+    assert result.stderr.strip().splitlines()[-1] == (
+        "error: train.fine_tune_checkpoint='/no/such/ckpt-0' does not exist: allowed a "
+        "checkpoint prefix such as .../checkpoint/ckpt-0 (with its .index file)")

@@ -125,3 +125,17 @@ def test_sigkill_then_same_command_resumes_from_checkpoint(tmp_path):
     assert resumed_at >= killed_at - 5 and resumed_at >= 10
     run_dir = _run_dir(tmp_path)
     assert json.loads((run_dir / "metrics.json").read_text())["steps"] == 40
+
+
+def test_fine_tune_from_a_detection_checkpoint(tiny_run, tmp_path):
+    """Start a new run from another run's checkpoint, the way a zoo checkpoint is used."""
+    run_dir, _ = tiny_run
+    checkpoint = max(run_dir.glob("ckpt-*.index"), key=lambda p: int(p.stem.split("-")[1]))
+    prefix = str(checkpoint.with_suffix(""))
+    result = run_sweep(*TINY, "train.num_steps=2", "train.eval_every=2",
+                       f"train.fine_tune_checkpoint={prefix}",
+                       "train.fine_tune_checkpoint_type=detection", f"paths.outputs={tmp_path}",
+                       cwd=REPO)
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert "resuming from" not in result.stdout  # a fresh run, initialised from the checkpoint
+    assert json.loads((_run_dir(tmp_path) / "metrics.json").read_text())["steps"] == 2

@@ -12,7 +12,6 @@ from object_detection.builders import model_builder, optimizer_builder
 from object_detection.utils import config_util
 
 from tfod_sweep.compat import patch_tf_slim_control_flow
-from tfod_sweep.errors import ConfigError
 
 patch_tf_slim_control_flow()
 
@@ -32,19 +31,10 @@ class TrainingSetup:
     manager: tf.train.CheckpointManager
 
 
-def _checkpoint_exists(path: str) -> bool:
-    return Path(path + ".index").is_file() or Path(path).is_file()
-
-
 def restore_fine_tune_checkpoint(setup: TrainingSetup) -> None:
     """Restore a local zoo checkpoint the way model_lib_v2 does (detection/classification)."""
     train_config = setup.configs["train_config"]
     path = train_config.fine_tune_checkpoint
-    if not _checkpoint_exists(path):
-        raise ConfigError(
-            f"train.fine_tune_checkpoint={path!r} does not exist: allowed a checkpoint prefix "
-            "such as .../checkpoint/ckpt-0 (with its .index file)"
-        )
     config_util.update_fine_tune_checkpoint_type(train_config)
     model_lib_v2.load_fine_tune_checkpoint(
         setup.model, path, train_config.fine_tune_checkpoint_type,
