@@ -200,11 +200,22 @@ def suggest_overrides(trial: Trial, space: SearchSpace, parser: OverridesParser)
     return lines
 
 
+def _fixed_keys(space: SearchSpace) -> set[str]:
+    return {line.split("=", 1)[0].lstrip("+~") for line in space.fixed}
+
+
 def normalize_point(point: Mapping[str, Any], space: SearchSpace) -> dict[str, Any]:
-    """Check an ``enqueue`` entry against the space and give values their exact types."""
+    """Check an ``enqueue`` entry against the space and give values their exact types.
+
+    A key the command line fixed (``loss.gamma=2.5`` next to the study) is dropped from
+    the point: the user's fixed value wins over the study's suggestion.
+    """
     out: dict[str, Any] = {}
+    fixed = _fixed_keys(space)
     for name, value in point.items():
         param = space.params.get(name)
+        if param is None and name in fixed:
+            continue
         if param is None:
             raise SweeperError(
                 f"enqueue: {name!r} is not a searched parameter (searched: "
