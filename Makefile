@@ -22,7 +22,7 @@ demo: install
 test: install postgres
 	$(PY) -m pytest
 
-test-fast: install
+test-fast: install postgres
 	$(PY) -m pytest -m "not slow"
 
 # The PostgreSQL tests start a throwaway server themselves; they only need it installed.
@@ -30,7 +30,6 @@ test-fast: install
 postgres:
 	@ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || \
 		(apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql)
-test-fast: postgres
 
 lint: install
 	$(VENV)/bin/ruff check src sweep tests

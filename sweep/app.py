@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 
@@ -27,7 +28,14 @@ def main(cfg: DictConfig) -> float | None:
 
         return run_experiment(cfg)
     except SweepError as error:
-        if HydraConfig.get().mode == RunMode.MULTIRUN:
-            raise  # the sweeper records it as the trial's failure reason
+        if _failure_belongs_to_a_study() or os.environ.get("HYDRA_FULL_ERROR") == "1":
+            raise  # the Optuna sweeper records it as the trial's fail_reason
         print(f"error: {error}", file=sys.stderr)
         sys.exit(2)
+
+
+def _failure_belongs_to_a_study() -> bool:
+    """True when our Optuna sweeper runs this job: it turns exceptions into FAIL trials."""
+    hydra_cfg = HydraConfig.get()
+    target = str(hydra_cfg.sweeper.get("_target_", ""))
+    return hydra_cfg.mode == RunMode.MULTIRUN and "tfod_optuna_sweeper" in target

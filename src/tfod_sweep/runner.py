@@ -5,6 +5,7 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
+from google.protobuf import text_format
 from hydra.core.hydra_config import HydraConfig
 from omegaconf import DictConfig
 
@@ -12,7 +13,7 @@ from tfod_sweep.config import validate_config
 from tfod_sweep.data import resolve_dataset
 from tfod_sweep.errors import ConfigError
 from tfod_sweep.pipeline import build_pipeline, write_pipeline
-from tfod_sweep.training.quiet import configure_tf_logging
+from tfod_sweep.tf_logging import configure_tf_logging
 
 
 def _check_fine_tune_checkpoint(path: str | None) -> None:
@@ -31,7 +32,18 @@ def render_run_files(cfg: DictConfig, run_dir: Path) -> tuple[Path, Path]:
     label_map = run_dir / "label_map.pbtxt"
     shutil.copyfile(dataset.label_map, label_map)
     pipeline = build_pipeline(cfg, dataset.train, dataset.val, str(label_map.resolve()))
-    return write_pipeline(pipeline, run_dir / "pipeline.config"), label_map
+    path = run_dir / "pipeline.config"
+    _refuse_to_resume_another_experiment(run_dir, path, text_format.MessageToString(pipeline))
+    return write_pipeline(pipeline, path), label_map
+
+
+def _refuse_to_resume_another_experiment(run_dir: Path, path: Path, new_text: str) -> None:
+    """Checkpoints in `run_dir` belong to its pipeline.config; never resume them under another."""
+    if path.is_file() and any(run_dir.glob("ckpt-*.index")) and path.read_text() != new_text:
+        raise ConfigError(
+            f"{run_dir} holds checkpoints of a different pipeline.config (the config files "
+            "changed since): delete that dir, or set hydra.run.dir to start a new run"
+        )
 
 
 def run_experiment(cfg: DictConfig) -> float | None:

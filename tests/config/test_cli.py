@@ -67,3 +67,17 @@ def test_missing_fine_tune_checkpoint_is_one_line(tmp_path):
     assert result.stderr.strip().splitlines()[-1] == (
         "error: train.fine_tune_checkpoint='/no/such/ckpt-0' does not exist: allowed a "
         "checkpoint prefix such as .../checkpoint/ckpt-0 (with its .index file)")
+
+
+def test_changed_config_never_resumes_old_checkpoints(tmp_path):
+    run_dir = tmp_path / "run"
+    common = (f"paths.outputs={tmp_path}", f"hydra.run.dir={run_dir}",
+              "dataset.synthetic.train_images=8", "dataset.synthetic.val_images=4")
+    first = run_sweep(*common, "dry_run=true", cwd=REPO, timeout=300)
+    assert first.returncode == 0, first.stderr[-2000:]
+    (run_dir / "ckpt-5.index").write_bytes(b"")  # as if a run had trained here
+    again = run_sweep(*common, "dry_run=true", cwd=REPO, timeout=300)
+    assert again.returncode == 0, "the same config may resume"
+    changed = run_sweep(*common, "dry_run=true", "loss.gamma=3.0", cwd=REPO, timeout=300)
+    assert changed.returncode == 2
+    assert "holds checkpoints of a different pipeline.config" in changed.stderr

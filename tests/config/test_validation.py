@@ -40,6 +40,10 @@ BAD_INPUTS = [
     (["optimized_metric=accuracy"], "optimized_metric='accuracy' is unknown: allowed one of"),
     (["backbone.fpn_min_level=6", "backbone.fpn_max_level=5"],
      "backbone.fpn_min_level=6 is out of range: allowed an integer in [3, 5]"),
+    (["train.augmentations=[random_flop]"],
+     "train.augmentations: 'random_flop' is unknown: allowed OD API preprocessing steps"),
+    (["model=centernet512", "train.momentum=0.9"],
+     "train.momentum=0.9 does not apply to model=centernet512"),
     (["train.fine_tune_checkpoint_type=imagenet"],
      "train.fine_tune_checkpoint_type='imagenet' is out of range"),
 ]
@@ -69,3 +73,12 @@ def test_cli_unknown_key_fails_before_training(tmp_path):
     assert result.returncode != 0
     assert "loss.gama" in result.stderr
     assert not list(tmp_path.rglob("pipeline.config"))
+
+
+def test_basic_multirun_bad_value_is_one_line_too(tmp_path):
+    result = run_sweep("-m", "loss.gamma=-1,2.0", "dry_run=true", f"paths.outputs={tmp_path}",
+                       cwd=REPO, timeout=120)
+    assert result.returncode == 2
+    assert result.stderr.strip().splitlines()[-1] == (
+        "error: loss.gamma=-1.0 is out of range: allowed >= 0")
+    assert "Traceback" not in result.stderr

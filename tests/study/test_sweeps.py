@@ -39,14 +39,16 @@ def test_median_pruner_prunes_the_slow_learners(toy: Toy) -> None:
 
 @pytest.mark.parametrize(
     ("pruner_args", "pruned"),
-    [(["hydra.sweeper.pruner=null"], 0), (["hydra/sweeper/pruner=nop"], 0)],
-    ids=["null", "nop"],
+    [(list(MEDIAN_AFTER_TWO), 2), (["hydra.sweeper.pruner=null"], 0),
+     (["hydra/sweeper/pruner=nop"], 0)],
+    ids=["median-control", "null", "nop"],
 )
 def test_pruning_can_be_turned_off(toy: Toy, pruner_args: list[str], pruned: int) -> None:
-    result = toy.run(ENQUEUE_GOOD_THEN_BAD, *pruner_args)
+    """The same curves that the median control prunes run to the end with pruning off."""
+    result = toy.run(ENQUEUE_GOOD_THEN_BAD, "hydra.sweeper.n_trials=4", *pruner_args)
     assert result.returncode == 0, result.stderr
     assert _states(toy).count("PRUNED") == pruned
-    assert _states(toy).count("COMPLETE") == 4
+    assert _states(toy).count("COMPLETE") == 4 - pruned
 
 
 def test_hyperband_pruner_is_selectable(toy: Toy) -> None:

@@ -157,6 +157,25 @@ def _check_dataset(cfg: DictConfig) -> None:
                 raise ConfigError(f"dataset.{key} is not set: allowed a path (or glob)")
 
 
+def _check_train_extras(cfg: DictConfig) -> None:
+    """Train keys whose validity depends on the zoo config or the OD API's protos."""
+    from object_detection.protos import preprocessor_pb2  # protobuf only, no TensorFlow
+
+    steps = preprocessor_pb2.PreprocessingStep.DESCRIPTOR.oneofs_by_name["preprocessing_step"]
+    valid = {field.name for field in steps.fields}
+    for name in cfg.train.get("augmentations") or []:
+        if name not in valid:
+            raise ConfigError(
+                f"train.augmentations: {name!r} is unknown: allowed OD API preprocessing steps "
+                "such as random_horizontal_flip, random_crop_image, random_adjust_brightness"
+            )
+    if cfg.train.momentum is not None and cfg.model.arch != "ssd":
+        raise ConfigError(
+            f"train.momentum={cfg.train.momentum} does not apply to model={cfg.model.name}, "
+            "whose zoo config trains with Adam: allowed null"
+        )
+
+
 def validate_config(cfg: DictConfig) -> None:
     """Raise ConfigError (one line) for the first value outside its allowed range."""
     arch = cfg.model.arch
@@ -183,6 +202,7 @@ def validate_config(cfg: DictConfig) -> None:
             f"train.warmup_learning_rate={cfg.train.warmup_learning_rate} is out of range: "
             f"allowed <= train.learning_rate={cfg.train.learning_rate}"
         )
+    _check_train_extras(cfg)
     _check("eval", cfg.eval, EVAL_RANGES | {"max_images": at_least(1)})
     _check_dataset(cfg)
     if cfg.optimized_metric not in COCO_METRICS:

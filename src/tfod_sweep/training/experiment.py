@@ -31,6 +31,11 @@ def _load_history(path: Path) -> dict[str, Any]:
     return {}
 
 
+def _trial_metrics(metrics: dict[str, float], arch: str) -> dict[str, float | None]:
+    """The COCO metrics and loss components a trial shows in optuna-dashboard."""
+    return {key: metrics.get(key) for key in (*COCO_METRICS, *LOSS_COMPONENTS[arch])}
+
+
 def _seed_everything(seed: int) -> None:
     import numpy as np
     import tensorflow as tf
@@ -58,10 +63,13 @@ def train_and_evaluate(cfg: DictConfig, run_dir: Path, pipeline_path: Path,
     tf.keras.backend.clear_session()  # several trials may run in one process
     _seed_everything(cfg.train.seed)
     metric = cfg.optimized_metric
+    arch = cfg.model.arch
     metrics_path = run_dir / "metrics.json"
     history = _load_history(metrics_path)
     evaluations: list[dict[str, Any]] = history.get("evaluations", [])
 
+    if reporter is not None:  # so PRUNED and FAIL trials still point at their run
+        reporter.set_user_attrs({"run_dir": str(run_dir), "pipeline_config": str(pipeline_path)})
     setup = build_setup(pipeline_path, run_dir)
     latest = setup.manager.latest_checkpoint
     if latest:
@@ -84,6 +92,7 @@ def train_and_evaluate(cfg: DictConfig, run_dir: Path, pipeline_path: Path,
         _write_json(metrics_path, {**history, "evaluations": evaluations})
         print(f"step {step}: {metric} = {result.metrics[metric]:.4f}")
         if reporter is not None:
+            reporter.set_user_attrs({**_trial_metrics(result.metrics, arch), "steps": step})
             reporter.report(value=result.metrics[metric], step=step)
 
     if int(setup.global_step.numpy()) >= settings.num_steps:
@@ -95,7 +104,6 @@ def train_and_evaluate(cfg: DictConfig, run_dir: Path, pipeline_path: Path,
     assert final is not None  # the loop always evaluates at its last step
 
     train_seconds = history.get("train_seconds", 0.0) + (outcome.train_seconds if outcome else 0)
-    arch = cfg.model.arch
     summary = {
         "name": cfg.model.name,
         "arch": arch,
@@ -120,7 +128,7 @@ def train_and_evaluate(cfg: DictConfig, run_dir: Path, pipeline_path: Path,
     print()
     print(seed_tables([summary]))
     if reporter is not None:
-        attrs = {key: final.metrics.get(key) for key in (*COCO_METRICS, *LOSS_COMPONENTS[arch])}
+        attrs = _trial_metrics(final.metrics, arch)
         attrs.update({key: summary[key] for key in (
             "steps", "train_seconds", "images_per_second", "run_dir", "pipeline_config")})
         reporter.set_user_attrs(attrs)
