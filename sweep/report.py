@@ -7,10 +7,17 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import sys
 from pathlib import Path
 
 from tfod_sweep.report import seed_tables
+
+
+def _natural_key(path: Path) -> list[object]:
+    """Order trial_2 before trial_10."""
+    return [int(part) if part.isdigit() else part
+            for part in re.split(r"(\d+)", str(path))]
 
 
 def find_metrics(paths: list[Path]) -> list[Path]:
@@ -20,7 +27,7 @@ def find_metrics(paths: list[Path]) -> list[Path]:
         if path.is_file():
             found.append(path)
         elif path.is_dir():
-            found.extend(sorted(path.rglob("metrics.json")))
+            found.extend(sorted(path.rglob("metrics.json"), key=_natural_key))
         else:
             raise FileNotFoundError(f"{path}: no such file or directory")
     return found
