@@ -133,7 +133,7 @@ def test_fine_tune_from_a_detection_checkpoint(tiny_run, tmp_path):
     checkpoint = max(run_dir.glob("ckpt-*.index"), key=lambda p: int(p.stem.split("-")[1]))
     prefix = str(checkpoint.with_suffix(""))
     result = run_sweep(*TINY, "train.num_steps=2", "train.eval_every=2",
-                       f"train.fine_tune_checkpoint={prefix}",
+                       f"train.fine_tune_checkpoint='{prefix}'",
                        "train.fine_tune_checkpoint_type=detection", f"paths.outputs={tmp_path}",
                        cwd=REPO)
     assert result.returncode == 0, result.stderr[-3000:]
