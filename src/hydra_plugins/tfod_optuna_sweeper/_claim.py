@@ -115,6 +115,10 @@ class Claimer:
                     heartbeat.stop()
                     self._discard(trial)
                     return None
+                if self._lock is None:
+                    # Without a lock two workers can read the same trial count and seed
+                    # alike; the trial number the storage assigned is unique.
+                    self._study.sampler = build_sampler(self._settings.sampler, trial.number)
                 overrides = suggest_overrides(trial, self._space, self._parser)
             except BaseException as exc:
                 heartbeat.stop()
