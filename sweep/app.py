@@ -16,8 +16,9 @@ from tfod_sweep.errors import SweepError
 
 register_configs()
 
-# conf/ sits beside this package in the repo (an absolute path: `python -m` runs us as a module).
-CONFIG_DIR = str(Path(__file__).resolve().parent.parent / "conf")
+# The config groups ship inside this package (sweep/conf, a link to the repo's conf/ in a
+# clone), so an installed `python -m sweep` finds them from any working directory.
+CONFIG_DIR = str(Path(__file__).resolve().parent / "conf")
 
 
 @hydra.main(version_base="1.3", config_path=CONFIG_DIR, config_name="config")
