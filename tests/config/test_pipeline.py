@@ -2,18 +2,26 @@
 
 from __future__ import annotations
 
-from pathlib import Path
+import hashlib
+from importlib import resources
 
 import pytest
-from google.protobuf import text_format
 from google.protobuf.message import Message
-from object_detection.protos import pipeline_pb2
 
 from tfod_sweep.config import validate_config
 from tfod_sweep.pipeline import build_pipeline, write_pipeline
-from tfod_sweep.zoo import load_zoo_config
+from tfod_sweep.zoo import load_zoo_config, zoo_config_names
 
-ZOO_DIR = Path(__file__).resolve().parents[3] / "shared" / "reference" / "tfod-zoo-configs"
+# SHA-256 of the official TF2 model-zoo configs (tensorflow/models,
+# research/object_detection/configs/tf2), taken from the unchanged upstream files.
+OFFICIAL_ZOO_SHA256 = {
+    "centernet_resnet101_v1_fpn_512x512_coco17_tpu-8.config":
+        "ef077d5cbf0f8ba5228a952d42c78de633bfc935d59318b79bff150a0a22aa3e",
+    "ssd_mobilenet_v2_fpnlite_320x320_coco17_tpu-8.config":
+        "ceacd115d556cb7efaa23df8722fe50c31e8ba6795743a2ac7b188df0ca442eb",
+    "ssd_mobilenet_v2_fpnlite_640x640_coco17_tpu-8.config":
+        "8b4bba3490fd8c0898fb800657d197ad825759459fd091ec3ec7bd66d98bb424",
+}
 
 SSD_FIELDS = {
     "model.ssd.num_classes",
@@ -114,10 +122,11 @@ def test_only_experiment_fields_differ_from_zoo(compose_cfg, preset):
 
 
 def test_shipped_zoo_configs_are_the_official_ones():
-    for name, _ in PRESETS.values():
-        official = text_format.Parse((ZOO_DIR / name).read_text(),
-                                     pipeline_pb2.TrainEvalPipelineConfig())
-        assert load_zoo_config(name) == official
+    assert set(zoo_config_names()) == set(OFFICIAL_ZOO_SHA256)
+    assert {name for name, _ in PRESETS.values()} <= set(OFFICIAL_ZOO_SHA256)
+    zoo = resources.files("tfod_sweep.zoo")
+    for name, digest in OFFICIAL_ZOO_SHA256.items():
+        assert hashlib.sha256(zoo.joinpath(name).read_bytes()).hexdigest() == digest, name
 
 
 def test_seed_3_sets_its_values(compose_cfg):
