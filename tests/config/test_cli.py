@@ -39,11 +39,11 @@ def test_help_lists_groups_and_examples():
         assert text in result.stdout, text
 
 
-def test_dry_run_renders_seed_3(tmp_path):
+def test_dry_run_renders_logbook_run_3(tmp_path):
     from google.protobuf import text_format
     from object_detection.protos import pipeline_pb2
 
-    result = run_sweep("experiment=seed_3", "dry_run=true", f"paths.outputs={tmp_path}",
+    result = run_sweep("experiment=logbook/run_3", "dry_run=true", f"paths.outputs={tmp_path}",
                        cwd=REPO, timeout=300)
     assert result.returncode == 0, result.stderr[-2000:]
     paths = dict(line.split(": ", 1) for line in result.stdout.splitlines()

@@ -1,4 +1,4 @@
-"""Every option of every group composes, presets pick their parts, overlays reproduce the seeds."""
+"""Every option of every group composes, presets pick their parts, the logbook runs reproduce."""
 
 from __future__ import annotations
 
@@ -12,7 +12,9 @@ GROUPS = ("model", "backbone", "resolution", "loss", "dataset", "train", "eval",
 
 
 def _options(group: str) -> list[str]:
-    return sorted(p.stem for p in (CONF_DIR / group).glob("*.yaml"))
+    """Options of a group, nested ones as `sub/name` (experiment=logbook/run_3)."""
+    root = CONF_DIR / group
+    return sorted(p.relative_to(root).with_suffix("").as_posix() for p in root.rglob("*.yaml"))
 
 
 @pytest.mark.parametrize(
@@ -49,7 +51,7 @@ def test_every_option_of_every_group_composes(compose_cfg, group):
             validate_config(cfg)
 
 
-SEEDS = {  # run: (model, classes, batch, gamma, alpha, min_depth, resolution, steps)
+LOGBOOK = {  # run: (model, classes, batch, gamma, alpha, min_depth, resolution, steps)
     1: ("ssd320", 42, 12, 2.0, 0.25, 16, 320, 15000),
     2: ("ssd320", 42, 14, 2.0, 0.25, 16, 320, 15000),
     3: ("ssd320", 42, 12, 2.25, 0.5, 16, 320, 15000),
@@ -60,10 +62,10 @@ SEEDS = {  # run: (model, classes, batch, gamma, alpha, min_depth, resolution, s
 }
 
 
-@pytest.mark.parametrize("run", sorted(SEEDS))
-def test_seed_overlays_reproduce_the_seed_document(compose_cfg, run):
-    model, classes, batch, gamma, alpha, min_depth, side, steps = SEEDS[run]
-    cfg = compose_cfg(f"experiment=seed_{run}")
+@pytest.mark.parametrize("run", sorted(LOGBOOK))
+def test_logbook_runs_reproduce_the_seed_results_document(compose_cfg, run):
+    model, classes, batch, gamma, alpha, min_depth, side, steps = LOGBOOK[run]
+    cfg = compose_cfg(f"experiment=logbook/run_{run}")
     validate_config(cfg)
     assert cfg.model.name == model
     assert cfg.dataset.num_classes == classes
@@ -74,8 +76,8 @@ def test_seed_overlays_reproduce_the_seed_document(compose_cfg, run):
     assert cfg.train.num_steps == steps
 
 
-def test_seed_8_is_centernet(compose_cfg):
-    cfg = compose_cfg("experiment=seed_8")
+def test_logbook_run_8_is_centernet(compose_cfg):
+    cfg = compose_cfg("experiment=logbook/run_8")
     validate_config(cfg)
     assert (cfg.model.name, cfg.dataset.num_classes, cfg.train.batch_size) == (
         "centernet512", 21, 2)

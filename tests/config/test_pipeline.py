@@ -129,8 +129,8 @@ def test_shipped_zoo_configs_are_the_official_ones():
         assert hashlib.sha256(zoo.joinpath(name).read_bytes()).hexdigest() == digest, name
 
 
-def test_seed_3_sets_its_values(compose_cfg):
-    _, rendered = _render(compose_cfg, "experiment=seed_3")
+def test_logbook_run_3_sets_its_values(compose_cfg):
+    _, rendered = _render(compose_cfg, "experiment=logbook/run_3")
     ssd = rendered.model.ssd
     focal = ssd.loss.classification_loss.weighted_sigmoid_focal
     assert (ssd.num_classes, rendered.train_config.batch_size) == (42, 12)
