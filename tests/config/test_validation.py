@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
+from sweep.__main__ import unknown_key_message
 from tests.conftest import REPO, run_sweep
 from tfod_sweep.config import validate_config
 from tfod_sweep.errors import ConfigError
@@ -68,11 +71,45 @@ def test_cli_prints_one_line_and_exits_non_zero(tmp_path):
     assert "Traceback" not in result.stdout + result.stderr
 
 
-def test_cli_unknown_key_fails_before_training(tmp_path):
-    result = run_sweep("loss.gama=2.25", f"paths.outputs={tmp_path}", cwd=REPO, timeout=120)
-    assert result.returncode != 0
-    assert "loss.gama" in result.stderr
+UNKNOWN_KEYS = [
+    ("loss.gama=2.25", "error: loss.gama is not a config key: allowed keys of loss: name, arch, "
+     "gamma, alpha, beta"),
+    ("+train.bach_size=4", "error: train.bach_size is not a config key: allowed keys of train: "
+     "batch_size, "),
+    ("+nonsense_key=1", "error: nonsense_key is not a config key: allowed top-level keys: model, "),
+    ("++dataset.synthetic.colour=1", "error: dataset.synthetic.colour is not a config key"),
+]
+
+
+@pytest.mark.parametrize(("override", "message"), UNKNOWN_KEYS)
+def test_cli_unknown_key_is_one_line_before_anything_runs(tmp_path, override, message):
+    result = run_sweep(override, "dry_run=true", f"paths.outputs={tmp_path}", cwd=REPO,
+                       timeout=120)
+    assert result.returncode == 2
+    lines = [line for line in result.stderr.splitlines() if line.strip()]
+    assert len(lines) == 1 and lines[0].startswith(message), result.stderr
     assert not list(tmp_path.rglob("pipeline.config"))
+
+
+@pytest.mark.parametrize(("overrides", "message"), [
+    (["+nonsense_key=1"], "nonsense_key is not a config key: allowed top-level keys: model, "),
+    (["+train.bach_size=4"], "train.bach_size is not a config key: allowed keys of train: "),
+    (["+loss.focal.gamma=2"], "loss.focal is not a config key: allowed keys of loss: name, "),
+    (["+dataset.synthetic.colour=1"], "dataset.synthetic.colour is not a config key"),
+])
+def test_added_keys_outside_the_schema_are_rejected(compose_cfg, overrides, message):
+    cfg = compose_cfg(*overrides)
+    with pytest.raises(ConfigError, match=f"^{re.escape(message)}"):
+        validate_config(cfg)
+
+
+@pytest.mark.parametrize("args", [
+    ["--cfg", "job", "loss.gamma=2.5"], ["-cn", "config", "model=ssd640"],
+    ["hydra.run.dir=out/x", "~loss.gamma", "+experiment=demo"], ["-m", "loss.gamma=1,2"],
+    ["dataset.synthetic.train_images=8", "train.augmentations=[random_horizontal_flip]"],
+])
+def test_known_keys_and_flags_pass_the_early_check(args):
+    assert unknown_key_message(args) is None
 
 
 def test_basic_multirun_bad_value_is_one_line_too(tmp_path):

@@ -1,19 +1,24 @@
 """Range checks for a composed experiment, each failing with one line naming key, value, range.
 
 Types are already enforced by the schemas; this layer covers what types cannot say,
-and which parameters a chosen loss or backbone actually has (setting `loss.gamma`
-on CenterNet is an error, never silently ignored).
+which parameters a chosen loss or backbone actually has (setting `loss.gamma`
+on CenterNet is an error, never silently ignored), and keys outside the schema:
+Hydra lets `+key=value` add any key, so a typo such as `+train.bach_size=4` would
+otherwise be dropped without a word.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import math
+import typing
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from omegaconf import DictConfig
+from omegaconf import DictConfig, OmegaConf
 
+from tfod_sweep.config.schema import RootConfig
 from tfod_sweep.errors import ConfigError
 from tfod_sweep.metric_names import COCO_METRICS
 
@@ -87,6 +92,44 @@ TRAIN_RANGES: dict[str, Allowed] = {
 EVAL_RANGES: dict[str, Allowed] = {"nms": one_of("combined", "per_class")}
 # Smallest input the SSD feature extractors accept (shape_utils.check_min_image_dim).
 MIN_IMAGE_SIDE = 33
+
+
+def _nested_schema(hint: Any) -> type | None:
+    """The dataclass a field holds (`SyntheticConfig | None` -> SyntheticConfig), else None."""
+    for candidate in typing.get_args(hint) or (hint,):
+        if dataclasses.is_dataclass(candidate):
+            return candidate
+    return None
+
+
+def unknown_key_error(key: str) -> ConfigError | None:
+    """The error for a dotted key the schema does not have; None when it has it.
+
+    Only the path is checked: below a leaf (a value or a list) nothing is.
+    """
+    schema: type | None = RootConfig
+    parts = key.split(".")
+    for depth, part in enumerate(parts):
+        if schema is None:
+            return None
+        fields = typing.get_type_hints(schema)
+        if part not in fields:
+            parent = ".".join(parts[:depth])
+            where = f"keys of {parent}" if parent else "top-level keys"
+            return ConfigError(f"{key} is not a config key: allowed {where}: {', '.join(fields)}")
+        schema = _nested_schema(fields[part])
+    return None
+
+
+def _check_known_keys(node: DictConfig, prefix: str = "") -> None:
+    """Reject keys that `+key=value` added outside the schema, at any depth."""
+    for key in node:
+        dotted = f"{prefix}{key}"
+        error = unknown_key_error(dotted)
+        if error is not None:
+            raise error
+        if not OmegaConf.is_missing(node, key) and isinstance(node[key], DictConfig):
+            _check_known_keys(node[key], f"{dotted}.")
 
 
 def _fmt(value: Any) -> str:
@@ -177,7 +220,8 @@ def _check_train_extras(cfg: DictConfig) -> None:
 
 
 def validate_config(cfg: DictConfig) -> None:
-    """Raise ConfigError (one line) for the first value outside its allowed range."""
+    """Raise ConfigError (one line) for the first unknown key or value outside its range."""
+    _check_known_keys(cfg)
     arch = cfg.model.arch
     for section in ("loss", "backbone"):
         if cfg[section].arch != arch:
