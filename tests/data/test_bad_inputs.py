@@ -10,6 +10,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from tfod_sweep.data import cli as data_cli
 from tfod_sweep.data import (
     convert_dataset,
     inspect_tfrecords,
@@ -178,13 +179,37 @@ def test_bad_input_gives_one_line_naming_the_file(trigger, file, text, tmp_path)
     assert message.startswith(prefix + text.format(tmp=tmp_path)), message
 
 
-def test_inspect_cli_exits_1_with_one_error_line(tmp_path, run_cli):
+def test_inspect_cli_exits_2_with_one_error_line(tmp_path, run_cli):
     path = _tfrecord(tmp_path, _record(0), _record(1, xmin=30.0, xmax=10.0), _record(2, label=7))
     write_label_map(tmp_path / "lm.pbtxt", NAMES)
     done = run_cli("inspect", path, "--label-map", str(tmp_path / "lm.pbtxt"))
-    assert done.returncode == 1
+    assert done.returncode == 2
     last = done.stderr.strip().splitlines()[-1]
     assert last == (f"error: {path}: record 1: box 0 is degenerate (xmin=0.4688 ymin=0.08333 "
                     "xmax=0.1562 ymax=0.8333; need min < max) (and 1 more problem)")  # fmt: skip
     assert "degenerate boxes     1" in done.stdout
     assert "classes missing from label map: [7]" in done.stdout
+
+
+def test_cli_bad_input_is_one_error_line_and_exit_2(tmp_path, capsys):
+    missing = tmp_path / "nothing.json"
+    args = ["convert", "coco", "--train", str(missing), "--out", str(tmp_path / "o")]
+    assert data_cli.main(args) == 2
+    lines = capsys.readouterr().err.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error: ") and str(missing) in lines[0]
+
+
+def test_cli_usage_error_exits_2_like_argparse(capsys):
+    with pytest.raises(SystemExit) as info:
+        data_cli.main(["convert", "yolo", "--train", "x", "--out", "y"])
+    assert info.value.code == 2
+    assert "invalid choice: 'yolo'" in capsys.readouterr().err
+
+
+def test_cli_crash_that_is_our_bug_keeps_its_traceback(tmp_path, monkeypatch):
+    def broken(args):
+        raise ZeroDivisionError("a bug, not bad input")
+
+    monkeypatch.setattr(data_cli, "_generate", broken)
+    with pytest.raises(ZeroDivisionError):
+        data_cli.main(["generate", "--data-dir", str(tmp_path)])

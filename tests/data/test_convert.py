@@ -175,5 +175,5 @@ def test_cli_convert(voc_dir, run_cli):
     report = inspect_tfrecords(str(out / "*.tfrecord"), str(out / "label_map.pbtxt"))
     assert (report.num_images, report.num_boxes, report.num_problems) == (6, 9, 0)
     again = run_cli("convert", "voc", "--train", str(voc_dir / "voc"), "--out", str(out))
-    assert again.returncode == 1
+    assert again.returncode == 2
     assert again.stderr.strip().splitlines()[-1].startswith(f"error: {out}: output already exists")

@@ -70,7 +70,7 @@ def build_parser() -> argparse.ArgumentParser:
         "inspect",
         help="validate TFRecords and print a summary",
         description="Read every record, decode every image, and report images, boxes, classes, "
-        "COCO size buckets and problems. Exits 1 with a one-line error if any problem is found.",
+        "COCO size buckets and problems. Exits 2 with a one-line error if any problem is found.",
     )
     insp.add_argument("paths", nargs="+", metavar="PATH", help="TFRecord files or quoted globs")
     insp.add_argument("--label-map", metavar="PATH", help="check class ids against this map")
@@ -99,8 +99,15 @@ def _synthetic_defaults() -> dict[str, int]:
     return dataclasses.asdict(SyntheticParams())
 
 
+# Bad input exits 2, as argparse's usage errors and `python -m sweep` do.
+EXIT_BAD_INPUT = 2
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run one subcommand; SweepErrors become one ``error:`` line and exit code 1."""
+    """Run one subcommand; SweepErrors become one ``error:`` line and exit code 2.
+
+    Any other exception is our bug and keeps its traceback.
+    """
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     warnings.filterwarnings("ignore", category=FutureWarning)
     args = build_parser().parse_args(argv)
@@ -108,7 +115,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return {"convert": _convert, "inspect": _inspect, "generate": _generate}[args.command](args)
     except SweepError as exc:
         print(f"error: {exc}", file=sys.stderr)
-        return 1
+        return EXIT_BAD_INPUT
 
 
 def _convert(args: argparse.Namespace) -> int:
