@@ -1,4 +1,4 @@
-"""Experiment configuration: schemas, range checks and the conf/ location."""
+"""Experiment configuration: schemas, key and range checks, run directory names."""
 
 from tfod_sweep.config.schema import RootConfig, register_configs
 from tfod_sweep.config.validate import validate_config
