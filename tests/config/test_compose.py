@@ -89,7 +89,7 @@ def test_logbook_run_8_is_centernet(compose_cfg):
 
 # conf/train/default.yaml still names its schema as `- base_train` (inside the group);
 # add "train" here once it says `- /base_train`.
-GROUPS_WITHOUT_SCHEMA_OPTION = [g for g in GROUPS if g != "train"] + ["paths"]
+GROUPS_WITHOUT_SCHEMA_OPTION = [*GROUPS, "paths"]
 
 
 @pytest.mark.parametrize("group", GROUPS_WITHOUT_SCHEMA_OPTION)

@@ -8,37 +8,15 @@ import signal
 import subprocess
 import sys
 import time
-from pathlib import Path
 
 import pytest
 
 from tests.conftest import REPO, run_sweep
+from tests.training.conftest import TINY, run_dir_of
 from tfod_sweep.coco_metrics import evaluate_detections
 from tfod_sweep.metric_names import COCO_METRICS, LOSS_COMPONENTS
 
 pytestmark = pytest.mark.slow
-
-# Small but real: the zoo's SSD MobileNet v2 FPNLite at 128x128 on the embedded data.
-TINY = (
-    "resolution=128", "train.batch_size=4", "train.num_steps=12", "train.eval_every=6",
-    "train.checkpoint_every=6", "eval.max_images=24", "dataset.synthetic.train_images=64",
-    "dataset.synthetic.val_images=24",
-)
-
-
-def _run_dir(outputs: Path) -> Path:
-    (metrics,) = outputs.glob("runs/*/metrics.json")
-    return metrics.parent
-
-
-@pytest.fixture(scope="module")
-def tiny_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
-    outputs = tmp_path_factory.mktemp("outputs")
-    result = run_sweep("model=ssd320", "loss.gamma=2.25", *TINY, f"paths.outputs={outputs}",
-                       cwd=REPO)
-    assert result.returncode == 0, result.stderr[-3000:]
-    return _run_dir(outputs), result.stdout
-
 
 def test_tiny_run_writes_all_metrics_and_losses(tiny_run):
     run_dir, stdout = tiny_run
@@ -123,7 +101,7 @@ def test_sigkill_then_same_command_resumes_from_checkpoint(tmp_path):
     assert "resuming from " in again.stdout
     resumed_at = int(again.stdout.split("resuming from ")[1].split("(step ")[1].split(")")[0])
     assert resumed_at >= killed_at - 5 and resumed_at >= 10
-    run_dir = _run_dir(tmp_path)
+    run_dir = run_dir_of(tmp_path)
     assert json.loads((run_dir / "metrics.json").read_text())["steps"] == 40
 
 
@@ -138,4 +116,4 @@ def test_fine_tune_from_a_detection_checkpoint(tiny_run, tmp_path):
                        cwd=REPO)
     assert result.returncode == 0, result.stderr[-3000:]
     assert "resuming from" not in result.stdout  # a fresh run, initialised from the checkpoint
-    assert json.loads((_run_dir(tmp_path) / "metrics.json").read_text())["steps"] == 2
+    assert json.loads((run_dir_of(tmp_path) / "metrics.json").read_text())["steps"] == 2

@@ -98,6 +98,7 @@ class TrainConfig:
     fine_tune_checkpoint: str | None = None
     fine_tune_checkpoint_type: str = "detection"
     seed: int = 0
+    deterministic: bool = True
 
 
 @dataclass
@@ -141,11 +142,6 @@ _GROUP_SCHEMAS: dict[str, type] = {
 }
 
 
-# Groups whose YAML still names its schema relative to the group (`- base_train`), so it is
-# also stored inside the group. Drop an entry once its file says `- /base_<group>`.
-_IN_GROUP_SCHEMAS = ("train",)
-
-
 def register_configs() -> None:
     """Store the schemas and resolvers; called before Hydra composes (idempotent).
 
@@ -158,5 +154,3 @@ def register_configs() -> None:
     store.store(name="base_config", node=RootConfig)
     for group, schema in _GROUP_SCHEMAS.items():
         store.store(name=f"base_{group}", node=schema)
-        if group in _IN_GROUP_SCHEMAS:
-            store.store(group=group, name=f"base_{group}", node=schema)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import os
-import random
 from pathlib import Path
 from typing import Any
 
@@ -36,13 +35,18 @@ def _trial_metrics(metrics: dict[str, float], arch: str) -> dict[str, float | No
     return {key: metrics.get(key) for key in (*COCO_METRICS, *LOSS_COMPONENTS[arch])}
 
 
-def _seed_everything(seed: int) -> None:
-    import numpy as np
+def seed_everything(seed: int, deterministic: bool) -> None:
+    """Seed Python, NumPy and TensorFlow; with `deterministic`, make TF's ops repeatable too.
+
+    Op determinism also makes tf.data deterministic: the OD API's input pipeline
+    interleaves its shards with `sloppy=True` and runs augmentation in a parallel
+    `map`, both of which otherwise reorder data between runs.
+    """
     import tensorflow as tf
 
-    random.seed(seed)
-    np.random.seed(seed)
-    tf.random.set_seed(seed)
+    tf.keras.utils.set_random_seed(seed)  # Python's random, NumPy and TensorFlow
+    if deterministic:
+        tf.config.experimental.enable_op_determinism()
 
 
 def train_and_evaluate(cfg: DictConfig, run_dir: Path, pipeline_path: Path,
@@ -61,7 +65,7 @@ def train_and_evaluate(cfg: DictConfig, run_dir: Path, pipeline_path: Path,
     from tfod_sweep.training.model_setup import build_setup, restore_fine_tune_checkpoint
 
     tf.keras.backend.clear_session()  # several trials may run in one process
-    _seed_everything(cfg.train.seed)
+    seed_everything(cfg.train.seed, cfg.train.deterministic)
     metric = cfg.optimized_metric
     arch = cfg.model.arch
     metrics_path = run_dir / "metrics.json"

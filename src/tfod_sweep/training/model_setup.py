@@ -11,9 +11,9 @@ from object_detection import inputs, model_lib_v2
 from object_detection.builders import model_builder, optimizer_builder
 from object_detection.utils import config_util
 
-from tfod_sweep.compat import patch_tf_slim_control_flow
+from tfod_sweep.compat import patch_od_api_inputs
 
-patch_tf_slim_control_flow()
+patch_od_api_inputs()
 
 
 @dataclass
