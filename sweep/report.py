@@ -1,6 +1,8 @@
 """`python -m sweep.report PATH...`: the seed document's AP / AR / loss tables from finished runs.
 
 PATH is a run dir, a multirun or study dir (searched for metrics.json), or a metrics.json.
+Runs that differ only in train.seed share a row showing mean ± std (n) of every metric;
+for a study, the best trial is compared with its baseline against the seed noise.
 """
 
 from __future__ import annotations
@@ -11,13 +13,20 @@ import re
 import sys
 from pathlib import Path
 
-from tfod_sweep.report import seed_tables
+from tfod_sweep.report import baseline_verdict, group_by_seed, merge_seeds, seed_tables
 
 
 def _natural_key(path: Path) -> list[object]:
     """Order trial_2 before trial_10."""
     return [int(part) if part.isdigit() else part
             for part in re.split(r"(\d+)", str(path))]
+
+
+def _run_name(run_dir: Path) -> str:
+    """`trial_5` for a study's `trial_5/seed_1/`, else the run dir's own name."""
+    if run_dir.name.startswith("seed_") and run_dir.parent.name:
+        return run_dir.parent.name
+    return run_dir.name
 
 
 def find_metrics(paths: list[Path]) -> list[Path]:
@@ -44,7 +53,7 @@ def main(argv: list[str] | None = None) -> int:
         for file in files:
             run = json.loads(file.read_text())
             if "final" in run:  # skip runs that never finished an evaluation
-                runs.append({**run, "name": file.parent.name})
+                runs.append({**run, "name": _run_name(file.parent)})
     except (OSError, json.JSONDecodeError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
@@ -52,7 +61,11 @@ def main(argv: list[str] | None = None) -> int:
         print("error: no finished run (metrics.json with a final evaluation) found",
               file=sys.stderr)
         return 2
-    text = seed_tables(runs) + "\n"
+    rows = [merge_seeds(group, group[0]["name"]) for group in group_by_seed(runs)]
+    text = seed_tables(rows) + "\n"
+    verdict = baseline_verdict(rows)
+    if verdict:
+        text += "\n**Best vs baseline**\n\n" + verdict + "\n"
     if args.out:
         args.out.write_text(text)
         print(f"wrote {args.out}")

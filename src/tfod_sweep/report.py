@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import json
+import statistics
 from collections.abc import Mapping, Sequence
 from typing import Any
 
 from tfod_sweep.metric_names import COCO_METRICS, LOSS_COMPONENTS
+from tfod_sweep.seeds import SeedStats, noise_verdict
 
 AP_HEADERS = ("mAP", "mAP @.50IOU", "mAP @.75IOU", "mAP (small)", "mAP (medium)", "mAP (large)")
 AR_HEADERS = ("AR@1", "AR@10", "AR@100", "AR@100 (small)", "AR@100 (medium)",
@@ -64,3 +67,70 @@ def seed_tables(runs: Sequence[Mapping[str, Any]]) -> str:
         "**Average Recall**\n\n" + _table(("No", *AR_HEADERS, *tail), ar),
         "**loss**\n\n" + _table(("No", *LOSS_HEADERS[arch], *tail), losses),
     ])
+
+
+def _without_seed(config: Mapping[str, Any]) -> str:
+    """The experiment as a comparable string, with train.seed taken out."""
+    train = {k: v for k, v in config.get("train", {}).items() if k != "seed"}
+    return json.dumps({**config, "train": train}, sort_keys=True, default=str)
+
+
+def group_by_seed(runs: Sequence[Mapping[str, Any]]) -> list[list[Mapping[str, Any]]]:
+    """Runs that differ only in `train.seed` (and, in a study, share a trial), in order.
+
+    A run without a recorded config (written before configs were recorded) stands alone.
+    """
+    groups: dict[str, list[Mapping[str, Any]]] = {}
+    for index, run in enumerate(runs):
+        config = run.get("config")
+        trial = (run.get("trial") or {}).get("number")
+        key = f"{trial}|{_without_seed(config)}" if config is not None else f"#{index}"
+        groups.setdefault(key, []).append(run)
+    return list(groups.values())
+
+
+def _stats(values: Sequence[Any]) -> Any:
+    """One value as is; several as `mean ± std (n=k)` text."""
+    numbers = [v for v in values if isinstance(v, (int, float)) and not isinstance(v, bool)]
+    if len(numbers) != len(values) or not numbers:
+        return values[0] if values else None
+    if len(numbers) == 1:
+        return numbers[0]
+    return SeedStats(tuple(float(v) for v in numbers)).describe()
+
+
+def merge_seeds(group: Sequence[Mapping[str, Any]], name: str) -> dict[str, Any]:
+    """One metrics.json-shaped row for a group: metrics become `mean ± std (n)` text."""
+    first = group[0]
+    finals = [run.get("final", {}) for run in group]
+    keys = [k for k in finals[0] if all(k in f for f in finals)]
+    seeds = sorted(run.get("seed") for run in group if run.get("seed") is not None)
+    label = f"{name} (seeds {', '.join(map(str, seeds))})" if len(group) > 1 else name
+    seconds = [run["train_seconds"] for run in group if run.get("train_seconds") is not None]
+    return {
+        **first,
+        "name": label,
+        "final": {k: _stats([f[k] for f in finals]) for k in keys},
+        "train_seconds": statistics.fmean(seconds) if seconds else None,
+        "seed_values": SeedStats(tuple(float(f[first["optimized_metric"]]) for f in finals))
+        if first.get("optimized_metric") and all(
+            first["optimized_metric"] in f for f in finals) else None,
+    }
+
+
+def baseline_verdict(rows: Sequence[Mapping[str, Any]]) -> str | None:
+    """For a study's rows: the best trial vs its first enqueued point, against the noise."""
+    trials = [r for r in rows if r.get("trial") and r.get("seed_values") is not None]
+    if not trials:
+        return None
+    metric = trials[0].get("optimized_metric", "the metric")
+    best = max(trials, key=lambda r: r["seed_values"].mean)
+    enqueued = [r for r in trials if r["trial"].get("enqueued")]
+    if not enqueued:
+        return f"{metric}: no enqueued baseline finished, so the best trial is not compared"
+    baseline = min(enqueued, key=lambda r: r["trial"]["number"])
+    if baseline is best:
+        return f"{metric}: the baseline (trial {baseline['trial']['number']}) is the best"
+    return f"{metric}, " + noise_verdict(
+        f"best trial {best['trial']['number']}", best["seed_values"],
+        f"baseline trial {baseline['trial']['number']}", baseline["seed_values"])

@@ -4,15 +4,17 @@ from __future__ import annotations
 
 import shutil
 from pathlib import Path
+from typing import Any
 
 from google.protobuf import text_format
 from hydra.core.hydra_config import HydraConfig
-from omegaconf import DictConfig
+from omegaconf import DictConfig, open_dict
 
 from tfod_sweep.config import validate_config
 from tfod_sweep.data import resolve_dataset
 from tfod_sweep.errors import ConfigError
 from tfod_sweep.pipeline import build_pipeline, write_pipeline
+from tfod_sweep.seeds import mean_and_std
 from tfod_sweep.tf_logging import configure_tf_logging
 
 
@@ -51,13 +53,49 @@ def run_experiment(cfg: DictConfig) -> float | None:
     validate_config(cfg)
     configure_tf_logging(cfg.verbose)
     run_dir = Path(HydraConfig.get().runtime.output_dir).resolve()
+    from tfod_sweep.study import open_trial_reporter
+
+    reporter = None if cfg.dry_run else open_trial_reporter()
+    seeds_per_trial = reporter.seeds_per_trial if reporter is not None else 1
+    if seeds_per_trial > 1:
+        return _run_seeds(cfg, run_dir, seeds_per_trial, reporter)
+    return _run_one(cfg, run_dir, reporter)
+
+
+def _run_one(cfg: DictConfig, run_dir: Path, reporter: Any) -> float | None:
     pipeline_path, label_map = render_run_files(cfg, run_dir)
     print(f"pipeline.config: {pipeline_path}")
     print(f"label_map.pbtxt: {label_map}")
     if cfg.dry_run:
         return None
     _check_fine_tune_checkpoint(cfg.train.fine_tune_checkpoint)
-    from tfod_sweep.study import open_trial_reporter
     from tfod_sweep.training.experiment import train_and_evaluate
 
-    return train_and_evaluate(cfg, run_dir, pipeline_path, reporter=open_trial_reporter())
+    return train_and_evaluate(cfg, run_dir, pipeline_path, reporter=reporter)
+
+
+def _run_seeds(cfg: DictConfig, trial_dir: Path, count: int, reporter: Any) -> float:
+    """Train one trial's point with seeds train.seed, +1, ...; return the mean metric.
+
+    Each seed is a full run in `seed_<s>/` (resumable on its own). The first seed reports
+    the learning curve and may be pruned; the others only add their final value. The
+    per-seed values, mean, std and n are stored on the trial after every seed, so a
+    crash keeps what finished.
+    """
+    first = int(cfg.train.seed)
+    seeds, values = [], []
+    for index in range(count):
+        seed = first + index
+        seed_cfg = cfg.copy()
+        with open_dict(seed_cfg):
+            seed_cfg.train.seed = seed
+        print(f"seed {seed} ({index + 1} of {count})")
+        value = _run_one(seed_cfg, trial_dir / f"seed_{seed}",
+                         reporter if index == 0 else reporter.for_later_seed())
+        assert value is not None
+        seeds.append(seed)
+        values.append(value)
+        mean, std = mean_and_std(values)
+        reporter.set_trial_attrs({"seeds": seeds, "value_per_seed": values,
+                                  "value_mean": mean, "value_std": std, "n_seeds": len(values)})
+    return mean_and_std(values)[0]

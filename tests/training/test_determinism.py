@@ -1,9 +1,15 @@
-"""`train.seed` makes a run repeatable: same command, same numbers; another seed, others."""
+"""`train.seed` makes a run repeatable: same command, same numbers; another seed, others.
+
+Seeds are also a plain sweep axis: `-m train.seed=0,1` with Hydra's basic sweeper, and
+the report folds such runs into one row.
+"""
 
 from __future__ import annotations
 
 import json
 import math
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -18,15 +24,6 @@ pytestmark = pytest.mark.slow
 _COMPARED = (*COCO_METRICS, *LOSS_COMPONENTS["ssd"])
 
 
-def _train(outputs: Path, seed: int = 0) -> dict:
-    """The command of the `tiny_run` fixture (train.seed defaults to 0), with `seed`."""
-    result = run_sweep("model=ssd320", "loss.gamma=2.25", *TINY, f"train.seed={seed}",
-                       f"paths.outputs={outputs}", cwd=REPO)
-    assert result.returncode == 0, result.stderr[-3000:]
-    (path,) = outputs.glob("runs/*/metrics.json")
-    return json.loads(path.read_text())
-
-
 def _numbers(metrics: dict) -> dict[str, float]:
     values = {f"final/{k}": metrics["final"][k] for k in _COMPARED}
     values.update({f"train/{k}": v for k, v in metrics["final_train_losses"].items()})
@@ -36,22 +33,42 @@ def _numbers(metrics: dict) -> dict[str, float]:
 
 
 @pytest.fixture(scope="module")
-def first_run(tiny_run) -> dict:
+def seed_sweep(tmp_path_factory: pytest.TempPathFactory) -> dict[int, dict]:
+    """The `tiny_run` command again, as a basic multirun over seeds 0 and 1 (one process)."""
+    outputs = tmp_path_factory.mktemp("seeds")
+    result = run_sweep("-m", "model=ssd320", "loss.gamma=2.25", *TINY, "train.seed=0,1",
+                       f"paths.outputs={outputs}", cwd=REPO)
+    assert result.returncode == 0, result.stderr[-3000:]
+    runs = {}
+    for path in outputs.glob("multirun/*/*/*/metrics.json"):
+        metrics = json.loads(path.read_text())
+        runs[metrics["seed"]] = metrics
+    assert sorted(runs) == [0, 1]
+    return runs
+
+
+def test_same_command_twice_gives_the_same_metrics(tiny_run, seed_sweep):
+    """tiny_run (its own process, train.seed=0 by default) vs the same seed in the sweep."""
     run_dir, _ = tiny_run
-    return json.loads((run_dir / "metrics.json").read_text())
-
-
-def test_same_command_twice_gives_the_same_metrics(first_run, tmp_path):
-    again = _train(tmp_path)
-    first, second = _numbers(first_run), _numbers(again)
-    assert first.keys() == second.keys()
-    differing = {k: (first[k], second[k]) for k in first
-                 if not math.isclose(first[k], second[k], rel_tol=0, abs_tol=1e-6)}
+    first = _numbers(json.loads((run_dir / "metrics.json").read_text()))
+    again = _numbers(seed_sweep[0])
+    assert first.keys() == again.keys()
+    differing = {k: (first[k], again[k]) for k in first
+                 if not math.isclose(first[k], again[k], rel_tol=0, abs_tol=1e-6)}
     assert not differing
 
 
-def test_another_seed_gives_other_losses(first_run, tmp_path):
-    other = _train(tmp_path, seed=1)
-    first, second = first_run["final_train_losses"], other["final_train_losses"]
-    assert first.keys() == second.keys()
-    assert any(abs(first[k] - second[k]) > 1e-4 for k in first)
+def test_another_seed_gives_other_losses(seed_sweep):
+    first, other = seed_sweep[0]["final_train_losses"], seed_sweep[1]["final_train_losses"]
+    assert first.keys() == other.keys()
+    assert any(abs(first[k] - other[k]) > 1e-4 for k in first)
+
+
+def test_report_folds_the_seeds_into_one_row(seed_sweep, tmp_path_factory):
+    (sweep_dir,) = {Path(m["run_dir"]).parent for m in seed_sweep.values()}
+    result = subprocess.run([sys.executable, "-m", "sweep.report", str(sweep_dir)], cwd=REPO,
+                            capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stderr
+    ap_table = result.stdout.split("**Average Recall**")[0]
+    rows = [line for line in ap_table.splitlines() if "(seeds 0, 1)" in line]
+    assert len(rows) == 1 and "(n=2)" in rows[0]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from tests.conftest import REPO, run_sweep
@@ -16,13 +18,14 @@ TINY = (
 )
 
 
-def test_focal_depth_study_records_trials_with_metrics(tmp_path):
+def test_focal_depth_study_records_trials_with_metrics_over_two_seeds(tmp_path):
     import optuna
 
     from tfod_sweep.study.storage import open_storage, resolve_storage
 
     result = run_sweep("-m", "hparams_search=focal_depth", *TINY, f"paths.outputs={tmp_path}",
-                       "hydra.sweeper.n_trials=2", cwd=REPO, timeout=1200)
+                       "hydra.sweeper.n_trials=2", "hydra.sweeper.seeds_per_trial=2",
+                       cwd=REPO, timeout=1200)
     assert result.returncode == 0, result.stderr[-3000:]
     storage = open_storage(resolve_storage("studies/journal.log", tmp_path))
     study = optuna.load_study(study_name="focal_depth", storage=storage)
@@ -33,12 +36,22 @@ def test_focal_depth_study_records_trials_with_metrics(tmp_path):
     for trial in trials:
         assert trial.state in (optuna.trial.TrialState.COMPLETE, optuna.trial.TrialState.PRUNED)
         assert trial.intermediate_values, "no evaluation was reported"
-        run_dir = tmp_path / "studies" / "focal_depth" / f"trial_{trial.number}"
+        trial_dir = tmp_path / "studies" / "focal_depth" / f"trial_{trial.number}"
+        run_dir = trial_dir / "seed_0"  # the seed that reports the curve
         assert (run_dir / "pipeline.config").is_file()
         if trial.state == optuna.trial.TrialState.COMPLETE:
             for name in (*COCO_METRICS, *LOSS_COMPONENTS["ssd"], "steps", "train_seconds",
                          "images_per_second", "run_dir", "pipeline_config"):
                 assert name in trial.user_attrs, name
-            assert trial.value == pytest.approx(
-                trial.user_attrs["DetectionBoxes_Precision/mAP@.50IOU"])
+            per_seed = [json.loads((trial_dir / f"seed_{seed}" / "metrics.json").read_text())
+                        for seed in (0, 1)]
+            values = [m["final"]["DetectionBoxes_Precision/mAP@.50IOU"] for m in per_seed]
+            assert trial.user_attrs["value_per_seed"] == pytest.approx(values)
+            assert trial.user_attrs["seeds"] == [0, 1] and trial.user_attrs["n_seeds"] == 2
+            assert trial.value == pytest.approx(sum(values) / 2)
+            assert trial.user_attrs["value_mean"] == pytest.approx(trial.value)
+            assert [m["seed"] for m in per_seed] == [0, 1]
+            assert all(m["trial"]["number"] == trial.number for m in per_seed)
             assert trial.user_attrs["run_dir"] == str(run_dir.resolve())
+    # The summary compares the best trial with the baseline (trial 0, enqueued).
+    assert "baseline" in result.stdout

@@ -25,7 +25,13 @@ does). Plain ``-m a=1,2`` multiruns keep Hydra's basic sweeper. Keys of
 * ``enqueue`` [[]]: ``{param: value}`` points tried first, once per study;
 * ``heartbeat_interval`` [60], ``grace_period`` [180], ``max_retry`` [1]: a trial whose
   worker died (SIGKILL, OOM, power) is failed after the grace period and retried with
-  the same parameters; null interval turns this off.
+  the same parameters; null interval turns this off;
+* ``seeds_per_trial`` [1]: train every sampled point with seeds ``train.seed``,
+  ``train.seed + 1``, ...; the objective is their mean, and the per-seed values, mean,
+  std and n are user attributes. Only the first seed reports intermediate values, so
+  the pruner compares every trial on the same seed, and the later seeds run only for
+  points that survive it. The study summary compares the best trial with the first
+  enqueued point (the baseline) against the seed-to-seed noise.
 
 Each trial is a Hydra job with ``hydra.job.num`` = trial number, so set
 ``hydra.sweep.dir: outputs/studies/${hydra.sweeper.study_name}`` and

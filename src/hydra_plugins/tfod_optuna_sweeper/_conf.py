@@ -136,3 +136,7 @@ class TfodOptunaSweeperConf:
     grace_period: int | None = 180
     # How often a trial whose worker died is retried with the same params (null: always).
     max_retry: int | None = 1
+    # Train each sampled point with this many seeds (train.seed, +1, ...); the objective is
+    # their mean. Only the first seed reports intermediate values, so pruning compares all
+    # trials on one shared seed; later seeds run only for points that survive it.
+    seeds_per_trial: int = 1

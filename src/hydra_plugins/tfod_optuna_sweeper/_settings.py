@@ -27,6 +27,7 @@ class Settings:
     heartbeat_interval: int | None
     grace_period: int | None
     max_retry: int | None
+    seeds_per_trial: int
 
 
 def _container(node: Any) -> Any:
@@ -86,4 +87,5 @@ def load_settings(cfg: DictConfig) -> Settings:
         heartbeat_interval=heartbeat,
         grace_period=grace,
         max_retry=_int(resolved, "max_retry", 0, optional=True),
+        seeds_per_trial=_int(resolved, "seeds_per_trial", 1),  # type: ignore[arg-type]
     )

@@ -33,9 +33,18 @@ _STORAGES: dict[str, Any] = {}
 class TrialReporter:
     """Reports learning curves and results of one trial to its study."""
 
-    def __init__(self, study: optuna.Study, trial: optuna.Trial) -> None:
+    def __init__(self, study: optuna.Study, trial: optuna.Trial, seeds_per_trial: int = 1) -> None:
         self._study = study
         self._trial = trial
+        self.seeds_per_trial = seeds_per_trial
+        # Only the first seed's run speaks for the trial (curve, pruning, attrs).
+        self._primary = True
+
+    def for_later_seed(self) -> TrialReporter:
+        """A handle for seed 2, 3, ...: same trial, but it neither reports nor prunes."""
+        quiet = TrialReporter(self._study, self._trial, self.seeds_per_trial)
+        quiet._primary = False
+        return quiet
 
     @property
     def number(self) -> int:
@@ -52,16 +61,33 @@ class TrialReporter:
         """The parameters the sweeper chose for this trial."""
         return dict(self._trial.params)
 
-    def report(self, value: float, step: int) -> None:
-        """Record ``value`` at ``step``; raise ``optuna.TrialPruned`` if the pruner says stop."""
+    @property
+    def enqueued(self) -> bool:
+        """True for a point the study enqueued (a baseline), not one the sampler drew."""
+        return "fixed_params" in self._trial.system_attrs
+
+    def report(self, value: float, step: int, may_prune: bool = True) -> None:
+        """Record ``value`` at ``step``; raise ``optuna.TrialPruned`` if the pruner says stop.
+
+        A run's last evaluation passes ``may_prune=False``: a trial that trained to its
+        final step is COMPLETE, however it compares.
+        """
         import optuna
 
+        if not self._primary:
+            return
         self._trial.report(float(value), int(step))
-        if self._trial.should_prune():
+        if may_prune and self._trial.should_prune():
             raise optuna.TrialPruned(f"pruned at step {int(step)} (value {float(value):.6g})")
 
     def set_user_attrs(self, attrs: Mapping[str, Any]) -> None:
         """Attach results (metrics, paths, timings) shown as user attrs in optuna-dashboard."""
+        if not self._primary:
+            return
+        self.set_trial_attrs(attrs)
+
+    def set_trial_attrs(self, attrs: Mapping[str, Any]) -> None:
+        """Attach attrs on behalf of the whole trial (e.g. the per-seed summary)."""
         for key, value in attrs.items():
             self._trial.set_user_attr(str(key), _jsonable(value))
 
@@ -102,11 +128,13 @@ def open_trial_reporter() -> TrialReporter | None:
         trial_number=int(hydra_cfg.job.num),
         pruner=sweeper.get("pruner"),
         base_dir=Path(hydra_cfg.runtime.cwd),
+        seeds_per_trial=int(sweeper.get("seeds_per_trial") or 1),
     )
 
 
 def _open(
-    *, storage: str | None, study_name: str, trial_number: int, pruner: Any, base_dir: Path
+    *, storage: str | None, study_name: str, trial_number: int, pruner: Any, base_dir: Path,
+    seeds_per_trial: int = 1,
 ) -> TrialReporter:
     import optuna
     from optuna.trial import TrialState
@@ -135,4 +163,4 @@ def _open(
         raise SweepError(
             f"trial {trial_number} of study {study_name!r} is {frozen.state.name}, not RUNNING"
         )
-    return TrialReporter(study, optuna.Trial(study, trial_id))
+    return TrialReporter(study, optuna.Trial(study, trial_id), seeds_per_trial)

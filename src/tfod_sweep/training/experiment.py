@@ -7,7 +7,7 @@ import os
 from pathlib import Path
 from typing import Any
 
-from omegaconf import DictConfig
+from omegaconf import DictConfig, OmegaConf
 
 from tfod_sweep.errors import ConfigError
 from tfod_sweep.metric_names import COCO_METRICS, LOSS_COMPONENTS
@@ -33,6 +33,23 @@ def _load_history(path: Path) -> dict[str, Any]:
 def _trial_metrics(metrics: dict[str, float], arch: str) -> dict[str, float | None]:
     """The COCO metrics and loss components a trial shows in optuna-dashboard."""
     return {key: metrics.get(key) for key in (*COCO_METRICS, *LOSS_COMPONENTS[arch])}
+
+
+def experiment_config(cfg: DictConfig) -> dict[str, Any]:
+    """The resolved experiment without machine paths: what makes two runs comparable."""
+    config = OmegaConf.to_container(cfg, resolve=True)
+    assert isinstance(config, dict)
+    config.pop("paths", None)
+    config.get("dataset", {}).pop("data_dir", None)
+    return config
+
+
+def trial_info(reporter: Any) -> dict[str, Any] | None:
+    """Which study trial this run belongs to, so reports can group seeds and find the baseline."""
+    if reporter is None:
+        return None
+    return {"study": reporter.study_name, "number": reporter.number,
+            "enqueued": reporter.enqueued, "params": reporter.params}
 
 
 def seed_everything(seed: int, deterministic: bool) -> None:
@@ -97,7 +114,8 @@ def train_and_evaluate(cfg: DictConfig, run_dir: Path, pipeline_path: Path,
         print(f"step {step}: {metric} = {result.metrics[metric]:.4f}")
         if reporter is not None:
             reporter.set_user_attrs({**_trial_metrics(result.metrics, arch), "steps": step})
-            reporter.report(value=result.metrics[metric], step=step)
+            reporter.report(value=result.metrics[metric], step=step,
+                            may_prune=step < cfg.train.num_steps)
 
     if int(setup.global_step.numpy()) >= settings.num_steps:
         outcome = None
@@ -119,6 +137,9 @@ def train_and_evaluate(cfg: DictConfig, run_dir: Path, pipeline_path: Path,
         "images_per_second": (outcome.images_per_second if outcome else
                               history.get("images_per_second")),
         "optimized_metric": metric,
+        "seed": cfg.train.seed,
+        "config": experiment_config(cfg),
+        "trial": trial_info(reporter),
         "final": final.metrics,
         "final_train_losses": outcome.last_losses if outcome else history.get(
             "final_train_losses", {}),
