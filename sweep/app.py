@@ -1,4 +1,8 @@
-"""The Hydra task. Composition and validation stay TensorFlow-free; TF loads only to train."""
+"""The Hydra task. Composition and validation stay TensorFlow-free; TF loads only to train.
+
+The app is where Hydra's runtime meets the library: it reads the run dir from Hydra,
+asks the sweeper plugin whether this job is a study trial, and passes both in.
+"""
 
 from __future__ import annotations
 
@@ -8,9 +12,9 @@ from pathlib import Path
 
 import hydra
 from hydra.core.hydra_config import HydraConfig
-from hydra.types import RunMode
 from omegaconf import DictConfig
 
+from hydra_plugins.tfod_optuna_sweeper.reporter import is_trial_job, open_trial_reporter
 from tfod_sweep.config import register_configs
 from tfod_sweep.errors import SweepError
 
@@ -27,16 +31,11 @@ def main(cfg: DictConfig) -> float | None:
     try:
         from tfod_sweep.runner import run_experiment
 
-        return run_experiment(cfg)
+        run_dir = Path(HydraConfig.get().runtime.output_dir)
+        reporter = None if cfg.dry_run else open_trial_reporter()
+        return run_experiment(cfg, run_dir, reporter)
     except SweepError as error:
-        if _failure_belongs_to_a_study() or os.environ.get("HYDRA_FULL_ERROR") == "1":
+        if is_trial_job() or os.environ.get("HYDRA_FULL_ERROR") == "1":
             raise  # the Optuna sweeper records it as the trial's fail_reason
         print(f"error: {error}", file=sys.stderr)
         sys.exit(2)
-
-
-def _failure_belongs_to_a_study() -> bool:
-    """True when our Optuna sweeper runs this job: it turns exceptions into FAIL trials."""
-    hydra_cfg = HydraConfig.get()
-    target = str(hydra_cfg.sweeper.get("_target_", ""))
-    return hydra_cfg.mode == RunMode.MULTIRUN and "tfod_optuna_sweeper" in target

@@ -4,16 +4,15 @@ from __future__ import annotations
 
 import shutil
 from pathlib import Path
-from typing import Any
 
 from google.protobuf import text_format
-from hydra.core.hydra_config import HydraConfig
 from omegaconf import DictConfig, open_dict
 
 from tfod_sweep.config import validate_config
 from tfod_sweep.data import resolve_dataset
 from tfod_sweep.errors import ConfigError
 from tfod_sweep.pipeline import build_pipeline, write_pipeline
+from tfod_sweep.reporting import TrialReporter
 from tfod_sweep.seeds import mean_and_std
 from tfod_sweep.tf_logging import configure_tf_logging
 
@@ -48,21 +47,25 @@ def _refuse_to_resume_another_experiment(run_dir: Path, path: Path, new_text: st
         )
 
 
-def run_experiment(cfg: DictConfig) -> float | None:
-    """Validate `cfg`, render its files, and (unless dry_run) train and evaluate it."""
+def run_experiment(cfg: DictConfig, run_dir: Path,
+                   reporter: TrialReporter | None = None) -> float | None:
+    """Validate `cfg`, render its files, and (unless dry_run) train and evaluate it.
+
+    Args:
+        cfg: the composed experiment.
+        run_dir: where the run writes everything (the app passes Hydra's output dir).
+        reporter: the study trial this run is, if any (the sweeper plugin provides it).
+    """
     validate_config(cfg)
     configure_tf_logging(cfg.verbose)
-    run_dir = Path(HydraConfig.get().runtime.output_dir).resolve()
-    from tfod_sweep.study import open_trial_reporter
-
-    reporter = None if cfg.dry_run else open_trial_reporter()
+    run_dir = run_dir.resolve()
     seeds_per_trial = reporter.seeds_per_trial if reporter is not None else 1
     if seeds_per_trial > 1:
         return _run_seeds(cfg, run_dir, seeds_per_trial, reporter)
     return _run_one(cfg, run_dir, reporter)
 
 
-def _run_one(cfg: DictConfig, run_dir: Path, reporter: Any) -> float | None:
+def _run_one(cfg: DictConfig, run_dir: Path, reporter: TrialReporter | None) -> float | None:
     pipeline_path, label_map = render_run_files(cfg, run_dir)
     print(f"pipeline.config: {pipeline_path}")
     print(f"label_map.pbtxt: {label_map}")
@@ -74,7 +77,7 @@ def _run_one(cfg: DictConfig, run_dir: Path, reporter: Any) -> float | None:
     return train_and_evaluate(cfg, run_dir, pipeline_path, reporter=reporter)
 
 
-def _run_seeds(cfg: DictConfig, trial_dir: Path, count: int, reporter: Any) -> float:
+def _run_seeds(cfg: DictConfig, trial_dir: Path, count: int, reporter: TrialReporter) -> float:
     """Train one trial's point with seeds train.seed, +1, ...; return the mean metric.
 
     Each seed is a full run in `seed_<s>/` (resumable on its own). The first seed reports

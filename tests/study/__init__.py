@@ -1,1 +1,1 @@
-"""Tests of the tfod_optuna sweeper and the job-side study API (tfod_sweep.study)."""
+"""Tests of the tfod_optuna sweeper and the job-side trial reporter."""

@@ -8,8 +8,13 @@ import signal
 import pytest
 from optuna.trial import TrialState
 
+from hydra_plugins.tfod_optuna_sweeper._attrs import (
+    FAIL_REASON,
+    HEARTBEAT,
+    INTERRUPTED,
+    RETRIED_FROM,
+)
 from tests.study.toy_helpers import Toy, last_line, wait_for
-from tfod_sweep.study.attrs import FAIL_REASON, HEARTBEAT, INTERRUPTED, RETRIED_FROM
 
 FINISHED = (TrialState.COMPLETE, TrialState.PRUNED, TrialState.FAIL)
 

@@ -10,16 +10,16 @@ import pytest
 from optuna.distributions import FloatDistribution
 from optuna.trial import TrialState
 
-from tfod_sweep.study.attrs import DISCARDED, FAIL_REASON, HEARTBEAT, INTERRUPTED
-from tfod_sweep.study.budget import failed_trials, max_failures, slot_trials
-from tfod_sweep.study.heartbeat import reap_stale_trials
-from tfod_sweep.study.reporter import open_trial_reporter
-from tfod_sweep.study.storage import (
+from hydra_plugins.tfod_optuna_sweeper._attrs import DISCARDED, FAIL_REASON, HEARTBEAT, INTERRUPTED
+from hydra_plugins.tfod_optuna_sweeper._budget import failed_trials, max_failures, slot_trials
+from hydra_plugins.tfod_optuna_sweeper._heartbeat import reap_stale_trials
+from hydra_plugins.tfod_optuna_sweeper._storage import (
     DEFAULT_STORAGE,
     StorageError,
     open_storage,
     resolve_storage,
 )
+from hydra_plugins.tfod_optuna_sweeper.reporter import open_trial_reporter
 
 
 @pytest.mark.parametrize(

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from optuna.trial import TrialState
 
+from hydra_plugins.tfod_optuna_sweeper._attrs import FAIL_REASON
 from tests.study.toy_helpers import Toy, last_line
-from tfod_sweep.study.attrs import FAIL_REASON
 
 # Trials 0 and 1 learn fast, 2 and 3 slowly: with 2 start-up trials and pruning allowed
 # from step 1, the median pruner must stop 2 and 3 at their first report.

@@ -21,7 +21,7 @@ TINY = (
 def test_focal_depth_study_records_trials_with_metrics_over_two_seeds(tmp_path):
     import optuna
 
-    from tfod_sweep.study.storage import open_storage, resolve_storage
+    from hydra_plugins.tfod_optuna_sweeper._storage import open_storage, resolve_storage
 
     result = run_sweep("-m", "hparams_search=focal_depth", *TINY, f"paths.outputs={tmp_path}",
                        "hydra.sweeper.n_trials=2", "hydra.sweeper.seeds_per_trial=2",

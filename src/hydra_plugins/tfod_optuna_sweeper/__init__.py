@@ -9,7 +9,7 @@ does). Plain ``-m a=1,2`` multiruns keep Hydra's basic sweeper. Keys of
 
 * ``study_name`` [tfod_sweep], ``direction`` [maximize];
 * ``storage`` [outputs/studies/journal.log]: a journal file, or an ``sqlite:///`` /
-  ``postgresql://`` / ``mysql://`` / ``redis://`` URL (see ``tfod_sweep.study.storage``);
+  ``postgresql://`` / ``mysql://`` / ``redis://`` URL (see ``_storage.py``);
 * ``n_trials`` [20]: the study's total; re-running the command resumes and runs only
   the missing trials, extra workers share the same total;
 * ``n_jobs`` [1]: local worker processes, each taking the next trial when free;
@@ -36,7 +36,7 @@ does). Plain ``-m a=1,2`` multiruns keep Hydra's basic sweeper. Keys of
 Each trial is a Hydra job with ``hydra.job.num`` = trial number, so set
 ``hydra.sweep.dir: outputs/studies/${hydra.sweeper.study_name}`` and
 ``hydra.sweep.subdir: trial_${hydra.job.num}`` for stable, never-reused run dirs.
-The job reports through ``tfod_sweep.study.open_trial_reporter()``; it returns a float
-(COMPLETE), raises ``optuna.TrialPruned`` (PRUNED) or anything else (FAIL, with
+The job reports through ``reporter.open_trial_reporter()`` of this package; it returns a
+float (COMPLETE), raises ``optuna.TrialPruned`` (PRUNED) or anything else (FAIL, with
 ``fail_reason``). Ctrl-C/SIGTERM marks the running trial FAIL and exits 1.
 """

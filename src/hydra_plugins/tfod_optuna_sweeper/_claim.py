@@ -26,14 +26,14 @@ import optuna
 from hydra.core.override_parser.overrides_parser import OverridesParser
 from optuna.trial import TrialState
 
+from hydra_plugins.tfod_optuna_sweeper._attrs import DISCARDED, FAIL_REASON
+from hydra_plugins.tfod_optuna_sweeper._budget import failed_trials, max_failures, slot_trials
 from hydra_plugins.tfod_optuna_sweeper._errors import SweeperError
+from hydra_plugins.tfod_optuna_sweeper._factory import build_sampler
+from hydra_plugins.tfod_optuna_sweeper._heartbeat import HeartbeatThread, reap_stale_trials
 from hydra_plugins.tfod_optuna_sweeper._search_space import SearchSpace, suggest_overrides
 from hydra_plugins.tfod_optuna_sweeper._settings import Settings
-from tfod_sweep.study.attrs import DISCARDED, FAIL_REASON
-from tfod_sweep.study.budget import failed_trials, max_failures, slot_trials
-from tfod_sweep.study.factory import build_sampler
-from tfod_sweep.study.heartbeat import HeartbeatThread, reap_stale_trials
-from tfod_sweep.study.locks import file_lock
+from tfod_sweep.fileio import file_lock
 
 log = logging.getLogger(__name__)
 

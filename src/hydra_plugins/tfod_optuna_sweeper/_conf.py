@@ -12,8 +12,8 @@ from typing import Any
 
 from omegaconf import MISSING
 
-from tfod_sweep.study.reporter import SWEEPER_TARGET
-from tfod_sweep.study.storage import DEFAULT_STORAGE
+from hydra_plugins.tfod_optuna_sweeper._storage import DEFAULT_STORAGE
+from hydra_plugins.tfod_optuna_sweeper.reporter import SWEEPER_TARGET
 
 
 @dataclass

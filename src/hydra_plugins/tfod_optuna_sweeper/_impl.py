@@ -9,8 +9,6 @@ finished trial.
 from __future__ import annotations
 
 import logging
-import os
-import tempfile
 import time
 import warnings
 from pathlib import Path
@@ -26,15 +24,16 @@ from optuna.trial import TrialState
 
 from hydra_plugins.tfod_optuna_sweeper._claim import Claim, Claimer
 from hydra_plugins.tfod_optuna_sweeper._errors import SweeperError
+from hydra_plugins.tfod_optuna_sweeper._factory import build_pruner, build_sampler
 from hydra_plugins.tfod_optuna_sweeper._search_space import build_search_space, normalize_point
 from hydra_plugins.tfod_optuna_sweeper._settings import Settings, load_settings
 from hydra_plugins.tfod_optuna_sweeper._signals import deferred_interrupts, sigterm_as_interrupt
+from hydra_plugins.tfod_optuna_sweeper._storage import open_storage, resolve_storage
 from hydra_plugins.tfod_optuna_sweeper._summary import summary
 from hydra_plugins.tfod_optuna_sweeper._trial import Outcome, TrialRunner, one_line
 from hydra_plugins.tfod_optuna_sweeper._workers import WorkerPool, is_extra_worker
 from tfod_sweep.errors import SweepError
-from tfod_sweep.study.factory import build_pruner, build_sampler
-from tfod_sweep.study.storage import open_storage, resolve_storage
+from tfod_sweep.fileio import atomic_write_text
 
 log = logging.getLogger(__name__)
 
@@ -201,10 +200,7 @@ class SweepRunner:
     def _save_config(self, sweep_dir: Path) -> None:
         """``multirun.yaml`` as Hydra's own sweeper writes it (atomic: workers race)."""
         sweep_dir.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=sweep_dir, prefix=".multirun.", suffix=".yaml")
-        os.close(fd)
-        OmegaConf.save(self._config, tmp)
-        os.replace(tmp, sweep_dir / "multirun.yaml")
+        atomic_write_text(sweep_dir / "multirun.yaml", OmegaConf.to_yaml(self._config))
 
     def _report(self) -> None:
         if not is_extra_worker():

@@ -1,33 +1,20 @@
-"""Validated ``hydra.sweeper`` settings: bad values stop the sweep before any trial runs."""
+"""The one validator of ``hydra.sweeper``: bad values stop the sweep before any trial runs.
+
+There is no second settings class: the result is the conf dataclass itself, filled with
+resolved, checked values.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
 from omegaconf import DictConfig, ListConfig, OmegaConf
 
+from hydra_plugins.tfod_optuna_sweeper._conf import TfodOptunaSweeperConf
 from hydra_plugins.tfod_optuna_sweeper._errors import SweeperError
 
-
-@dataclass(frozen=True)
-class Settings:
-    """Everything the sweep loop needs from ``hydra.sweeper``."""
-
-    study_name: str
-    direction: str
-    storage: str | None
-    n_trials: int
-    n_jobs: int
-    max_failure_rate: float
-    sampler: Any
-    pruner: Any
-    params: dict[str, Any]
-    enqueue: list[dict[str, Any]]
-    heartbeat_interval: int | None
-    grace_period: int | None
-    max_retry: int | None
-    seeds_per_trial: int
+# The sweeper's settings are its conf dataclass, checked once by `load_settings`.
+Settings = TfodOptunaSweeperConf
 
 
 def _container(node: Any) -> Any:
@@ -45,7 +32,7 @@ def _int(cfg: DictConfig, key: str, minimum: int, optional: bool = False) -> int
     return value
 
 
-def load_settings(cfg: DictConfig) -> Settings:
+def load_settings(cfg: DictConfig) -> TfodOptunaSweeperConf:
     """Read and check ``hydra.sweeper``; every problem is a one-line SweeperError."""
     try:
         resolved = DictConfig(_container(cfg))
@@ -73,7 +60,7 @@ def load_settings(cfg: DictConfig) -> Settings:
     if not isinstance(enqueue, list) or not all(isinstance(p, dict) for p in enqueue):
         raise SweeperError("hydra.sweeper.enqueue must be a list of {param: value} mappings")
     storage = resolved.get("storage")
-    return Settings(
+    return TfodOptunaSweeperConf(
         study_name=study_name,
         direction=direction,
         storage=None if storage is None else str(storage),

@@ -7,9 +7,9 @@ from collections import Counter
 import optuna
 from optuna.trial import TrialState
 
+from hydra_plugins.tfod_optuna_sweeper._budget import slot_trials
+from hydra_plugins.tfod_optuna_sweeper._storage import StorageLocation
 from tfod_sweep.seeds import SeedStats, noise_verdict
-from tfod_sweep.study.budget import slot_trials
-from tfod_sweep.study.storage import StorageLocation
 
 _ORDER = (
     TrialState.COMPLETE,

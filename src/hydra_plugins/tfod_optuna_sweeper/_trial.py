@@ -20,9 +20,9 @@ from omegaconf import DictConfig, open_dict
 from optuna.exceptions import UpdateFinishedTrialError
 from optuna.trial import TrialState
 
+from hydra_plugins.tfod_optuna_sweeper._attrs import FAIL_REASON, INTERRUPTED
 from hydra_plugins.tfod_optuna_sweeper._claim import Claim
 from hydra_plugins.tfod_optuna_sweeper._errors import SweeperError
-from tfod_sweep.study.attrs import FAIL_REASON, INTERRUPTED
 
 log = logging.getLogger(__name__)
 _MAX_REASON = 500

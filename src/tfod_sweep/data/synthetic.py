@@ -7,7 +7,6 @@ looks finished, and concurrent runs agree on one result.
 
 from __future__ import annotations
 
-import contextlib
 import dataclasses
 import glob
 import hashlib
@@ -31,6 +30,7 @@ from tfod_sweep.data.scene import render_scene
 from tfod_sweep.data.shapes import class_names as shape_class_names
 from tfod_sweep.data.tfrecord_io import shard_glob, shard_name, write_shards
 from tfod_sweep.errors import ConfigError, DataError
+from tfod_sweep.fileio import file_lock
 
 log = logging.getLogger(__name__)
 
@@ -193,22 +193,6 @@ def _check_complete(params: SyntheticParams, root: str) -> None:
         )
 
 
-@contextlib.contextmanager
-def _generation_lock(path: str) -> Iterator[None]:
-    """Serialize generators of one dataset so a second process waits instead of redoing it."""
-    try:
-        import fcntl
-    except ImportError:  # not POSIX: the atomic rename alone keeps results correct
-        yield
-        return
-    with open(path, "a+b") as handle:
-        fcntl.flock(handle.fileno(), fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
-
-
 def ensure_synthetic(
     params: SyntheticParams, data_dir: str, progress: bool = False
 ) -> SyntheticDataset:
@@ -218,7 +202,8 @@ def ensure_synthetic(
     final = os.path.join(data_dir, name)
     if not os.path.isdir(final):
         os.makedirs(data_dir, exist_ok=True)
-        with _generation_lock(os.path.join(data_dir, f".{name}.lock")):
+        # Generators of one dataset wait for each other instead of redoing it.
+        with file_lock(os.path.join(data_dir, f".{name}.lock")):
             if not os.path.isdir(final):
                 _generate_atomically(params, data_dir, name, progress)
     _check_complete(params, final)

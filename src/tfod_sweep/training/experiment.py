@@ -3,22 +3,20 @@
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 from typing import Any
 
 from omegaconf import DictConfig, OmegaConf
 
 from tfod_sweep.errors import ConfigError
+from tfod_sweep.fileio import atomic_write_text
 from tfod_sweep.metric_names import COCO_METRICS, LOSS_COMPONENTS
 from tfod_sweep.report import seed_tables
+from tfod_sweep.reporting import TrialReporter
 
 
 def _write_json(path: Path, payload: Any) -> None:
-    """Write atomically: a crash leaves the previous file, never half of a new one."""
-    tmp = path.with_suffix(path.suffix + ".tmp")
-    tmp.write_text(json.dumps(payload, indent=2))
-    os.replace(tmp, path)
+    atomic_write_text(path, json.dumps(payload, indent=2))
 
 
 def _load_history(path: Path) -> dict[str, Any]:
@@ -44,7 +42,7 @@ def experiment_config(cfg: DictConfig) -> dict[str, Any]:
     return config
 
 
-def trial_info(reporter: Any) -> dict[str, Any] | None:
+def trial_info(reporter: TrialReporter | None) -> dict[str, Any] | None:
     """Which study trial this run belongs to, so reports can group seeds and find the baseline."""
     if reporter is None:
         return None
@@ -67,14 +65,14 @@ def seed_everything(seed: int, deterministic: bool) -> None:
 
 
 def train_and_evaluate(cfg: DictConfig, run_dir: Path, pipeline_path: Path,
-                       reporter: Any = None) -> float:
+                       reporter: TrialReporter | None = None) -> float:
     """Train `cfg` in `run_dir` (resuming from its latest checkpoint) and return the metric.
 
     Args:
         cfg: the composed, validated experiment.
         run_dir: the run's output dir; also the OD API model_dir.
         pipeline_path: the rendered pipeline.config.
-        reporter: optional Optuna trial reporter (`report(value, step)`, `set_user_attrs`).
+        reporter: the study trial this run reports to, if any.
     """
     import tensorflow as tf
 

@@ -1,7 +1,7 @@
 """Toy Hydra task standing in for a training job in the sweeper tests (no TensorFlow).
 
 It "trains" for ``num_steps`` steps; the value after step ``s`` is ``x * s / num_steps``,
-reported through :func:`tfod_sweep.study.open_trial_reporter` exactly as the real task
+reported through the sweeper plugin's ``reporter.open_trial_reporter()`` exactly as the real task
 does. Knobs make it slow, fail or hang on purpose.
 """
 
@@ -13,7 +13,7 @@ import time
 import hydra
 from omegaconf import DictConfig
 
-from tfod_sweep.study import open_trial_reporter
+from hydra_plugins.tfod_optuna_sweeper.reporter import open_trial_reporter
 
 
 @hydra.main(version_base="1.3", config_path="conf", config_name="config")

@@ -33,16 +33,19 @@ _STORAGES: dict[str, Any] = {}
 class TrialReporter:
     """Reports learning curves and results of one trial to its study."""
 
-    def __init__(self, study: optuna.Study, trial: optuna.Trial, seeds_per_trial: int = 1) -> None:
+    def __init__(self, study: optuna.Study, trial: optuna.Trial, seeds_per_trial: int = 1,
+                 enqueued: bool = False) -> None:
         self._study = study
         self._trial = trial
         self.seeds_per_trial = seeds_per_trial
+        #: True for a point the study enqueued (a baseline), not one the sampler drew.
+        self.enqueued = enqueued
         # Only the first seed's run speaks for the trial (curve, pruning, attrs).
         self._primary = True
 
     def for_later_seed(self) -> TrialReporter:
         """A handle for seed 2, 3, ...: same trial, but it neither reports nor prunes."""
-        quiet = TrialReporter(self._study, self._trial, self.seeds_per_trial)
+        quiet = TrialReporter(self._study, self._trial, self.seeds_per_trial, self.enqueued)
         quiet._primary = False
         return quiet
 
@@ -60,11 +63,6 @@ class TrialReporter:
     def params(self) -> dict[str, Any]:
         """The parameters the sweeper chose for this trial."""
         return dict(self._trial.params)
-
-    @property
-    def enqueued(self) -> bool:
-        """True for a point the study enqueued (a baseline), not one the sampler drew."""
-        return "fixed_params" in self._trial.system_attrs
 
     def report(self, value: float, step: int, may_prune: bool = True) -> None:
         """Record ``value`` at ``step``; raise ``optuna.TrialPruned`` if the pruner says stop.
@@ -109,19 +107,27 @@ def _jsonable(value: Any) -> Any:
     return str(value)
 
 
-def open_trial_reporter() -> TrialReporter | None:
-    """The reporter of the current job's trial, or None if this job is not such a trial."""
+def is_trial_job() -> bool:
+    """True when the running Hydra job is a trial of this sweeper (the one place it is decided)."""
     from hydra.core.hydra_config import HydraConfig
     from hydra.types import RunMode
 
     if not HydraConfig.initialized():
-        return None
+        return False
     hydra_cfg = HydraConfig.get()
     sweeper = hydra_cfg.get("sweeper")
-    if hydra_cfg.mode != RunMode.MULTIRUN or sweeper is None:
+    return (hydra_cfg.mode == RunMode.MULTIRUN and sweeper is not None
+            and sweeper.get("_target_") == SWEEPER_TARGET)
+
+
+def open_trial_reporter() -> TrialReporter | None:
+    """The reporter of the current job's trial, or None if this job is not such a trial."""
+    from hydra.core.hydra_config import HydraConfig
+
+    if not is_trial_job():
         return None
-    if sweeper.get("_target_") != SWEEPER_TARGET:
-        return None
+    hydra_cfg = HydraConfig.get()
+    sweeper = hydra_cfg.sweeper
     return _open(
         storage=sweeper.get("storage"),
         study_name=str(sweeper.study_name),
@@ -139,8 +145,8 @@ def _open(
     import optuna
     from optuna.trial import TrialState
 
-    from tfod_sweep.study.factory import build_pruner
-    from tfod_sweep.study.storage import open_storage, resolve_storage
+    from hydra_plugins.tfod_optuna_sweeper._factory import build_pruner
+    from hydra_plugins.tfod_optuna_sweeper._storage import open_storage, resolve_storage
 
     location = resolve_storage(storage, base_dir)
     backend = _STORAGES.get(location.target)
@@ -163,4 +169,5 @@ def _open(
         raise SweepError(
             f"trial {trial_number} of study {study_name!r} is {frozen.state.name}, not RUNNING"
         )
-    return TrialReporter(study, optuna.Trial(study, trial_id), seeds_per_trial)
+    return TrialReporter(study, optuna.Trial(study, trial_id), seeds_per_trial,
+                         enqueued="fixed_params" in frozen.system_attrs)

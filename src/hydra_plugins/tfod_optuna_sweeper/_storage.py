@@ -6,7 +6,7 @@ writers with a database-wide lock and answers a busy writer with "database is lo
 Optuna's ``JournalStorage`` on a ``JournalFileBackend`` instead appends one JSON line per
 operation under a short lock-file critical section and never raises for contention.
 ``optuna-dashboard <file>`` opens it with no set-up. Heartbeats, which Optuna 5 only has
-for RDB storages, are added by :class:`~tfod_sweep.study.journal.HeartbeatJournalStorage`.
+for RDB storages, are added by ``_journal.HeartbeatJournalStorage``.
 
 Accepted strings:
 
@@ -31,7 +31,7 @@ if TYPE_CHECKING:
     from optuna.storages import BaseStorage
     from sqlalchemy.engine import URL
 
-    from tfod_sweep.study.journal import StaleCallback
+    from hydra_plugins.tfod_optuna_sweeper._journal import StaleCallback
 
 DEFAULT_STORAGE = "outputs/studies/journal.log"
 _RDB_SCHEMES = ("sqlite", "postgresql", "postgres", "mysql", "mariadb", "oracle", "mssql")
@@ -157,7 +157,7 @@ def _open(
     import optuna
     from optuna.storages.journal import JournalFileBackend, JournalRedisBackend
 
-    from tfod_sweep.study.journal import HeartbeatJournalStorage
+    from hydra_plugins.tfod_optuna_sweeper._journal import HeartbeatJournalStorage
 
     heartbeat = {
         "heartbeat_interval": heartbeat_interval,

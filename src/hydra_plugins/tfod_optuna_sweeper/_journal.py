@@ -27,7 +27,7 @@ from optuna.storages._heartbeat import BaseHeartbeat
 from optuna.storages.journal import BaseJournalBackend
 from optuna.trial import FrozenTrial, TrialState
 
-from tfod_sweep.study.attrs import HEARTBEAT
+from hydra_plugins.tfod_optuna_sweeper._attrs import HEARTBEAT
 
 StaleCallback = Callable[["optuna.Study", FrozenTrial], None]
 

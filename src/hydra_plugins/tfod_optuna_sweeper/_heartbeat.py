@@ -16,7 +16,7 @@ from optuna.exceptions import UpdateFinishedTrialError
 from optuna.storages._heartbeat import BaseHeartbeat, is_heartbeat_enabled
 from optuna.trial import TrialState
 
-from tfod_sweep.study.attrs import FAIL_REASON
+from hydra_plugins.tfod_optuna_sweeper._attrs import FAIL_REASON
 
 if TYPE_CHECKING:
     import optuna

@@ -18,7 +18,7 @@ from collections.abc import Sequence
 
 from optuna.trial import FrozenTrial, TrialState
 
-from tfod_sweep.study.attrs import DISCARDED, INTERRUPTED, RETRY_HISTORY
+from hydra_plugins.tfod_optuna_sweeper._attrs import DISCARDED, INTERRUPTED, RETRY_HISTORY
 
 
 def retried_numbers(trials: Sequence[FrozenTrial]) -> set[int]:

@@ -1,0 +1,48 @@
+"""The house rules of the package layout, checked on the import statements themselves.
+
+The library (tfod_sweep) never imports the sweeper plugin: the app hands it the trial
+reporter. The plugin never imports the TensorFlow side of the library (training).
+"""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import pytest
+
+SRC = Path(__file__).resolve().parents[1] / "src"
+
+
+def _imports(package: Path) -> dict[str, set[str]]:
+    """Module file -> every module name it imports (top level or inside functions)."""
+    found: dict[str, set[str]] = {}
+    for path in package.rglob("*.py"):
+        names: set[str] = set()
+        for node in ast.walk(ast.parse(path.read_text(), filename=str(path))):
+            if isinstance(node, ast.Import):
+                names.update(alias.name for alias in node.names)
+            elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+                names.add(node.module)
+        found[str(path.relative_to(SRC))] = names
+    return found
+
+
+@pytest.mark.parametrize(("package", "forbidden"), [
+    ("tfod_sweep", "hydra_plugins"),
+    ("hydra_plugins", "tfod_sweep.training"),
+])
+def test_no_import_crosses_the_boundary(package: str, forbidden: str) -> None:
+    imports = _imports(SRC / package)
+    assert imports, f"no modules found under {package}"
+    crossing = {module: sorted(n for n in names if n == forbidden or
+                               n.startswith(forbidden + "."))
+                for module, names in imports.items()}
+    assert not {module: names for module, names in crossing.items() if names}
+
+
+def test_library_does_not_read_hydra_runtime_state() -> None:
+    """Run dirs and reporters come in as arguments; only the app reads HydraConfig."""
+    readers = [module for module, names in _imports(SRC / "tfod_sweep").items()
+               if "hydra.core.hydra_config" in names]
+    assert not readers
