@@ -64,7 +64,9 @@ if __name__ == "__main__":
     message = unknown_key_message(sys.argv[1:])
     if message is not None:
         print(message, file=sys.stderr)
-        sys.exit(2)
+        from tfod_sweep.errors import BAD_INPUT
+
+        sys.exit(BAD_INPUT)
     from sweep.app import main
 
     main()

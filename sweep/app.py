@@ -16,7 +16,7 @@ from omegaconf import DictConfig
 
 from hydra_plugins.tfod_optuna_sweeper.reporter import is_trial_job, open_trial_reporter
 from tfod_sweep.config import register_configs
-from tfod_sweep.errors import SweepError
+from tfod_sweep.errors import BAD_INPUT, SweepError
 
 register_configs()
 
@@ -38,4 +38,4 @@ def main(cfg: DictConfig) -> float | None:
         if is_trial_job() or os.environ.get("HYDRA_FULL_ERROR") == "1":
             raise  # the Optuna sweeper records it as the trial's fail_reason
         print(f"error: {error}", file=sys.stderr)
-        sys.exit(2)
+        sys.exit(BAD_INPUT)

@@ -13,6 +13,7 @@ import re
 import sys
 from pathlib import Path
 
+from tfod_sweep.errors import BAD_INPUT
 from tfod_sweep.report import baseline_verdict, group_by_seed, merge_seeds, seed_tables
 
 
@@ -56,11 +57,11 @@ def main(argv: list[str] | None = None) -> int:
                 runs.append({**run, "name": _run_name(file.parent)})
     except (OSError, json.JSONDecodeError) as error:
         print(f"error: {error}", file=sys.stderr)
-        return 2
+        return BAD_INPUT
     if not runs:
         print("error: no finished run (metrics.json with a final evaluation) found",
               file=sys.stderr)
-        return 2
+        return BAD_INPUT
     rows = [merge_seeds(group, group[0]["name"]) for group in group_by_seed(runs)]
     text = seed_tables(rows) + "\n"
     verdict = baseline_verdict(rows)

@@ -38,5 +38,6 @@ Each trial is a Hydra job with ``hydra.job.num`` = trial number, so set
 ``hydra.sweep.subdir: trial_${hydra.job.num}`` for stable, never-reused run dirs.
 The job reports through ``reporter.open_trial_reporter()`` of this package; it returns a
 float (COMPLETE), raises ``optuna.TrialPruned`` (PRUNED) or anything else (FAIL, with
-``fail_reason``). Ctrl-C/SIGTERM marks the running trial FAIL and exits 1.
+``fail_reason``). Ctrl-C/SIGTERM marks the running trial FAIL and exits 1; bad settings
+exit 2, like every tfod-sweep CLI.
 """

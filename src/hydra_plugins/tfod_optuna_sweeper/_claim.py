@@ -28,11 +28,12 @@ from optuna.trial import TrialState
 
 from hydra_plugins.tfod_optuna_sweeper._attrs import DISCARDED, FAIL_REASON
 from hydra_plugins.tfod_optuna_sweeper._budget import failed_trials, max_failures, slot_trials
-from hydra_plugins.tfod_optuna_sweeper._errors import SweeperError
+from hydra_plugins.tfod_optuna_sweeper._errors import StudyStopped
 from hydra_plugins.tfod_optuna_sweeper._factory import build_sampler
 from hydra_plugins.tfod_optuna_sweeper._heartbeat import HeartbeatThread, reap_stale_trials
 from hydra_plugins.tfod_optuna_sweeper._search_space import SearchSpace, suggest_overrides
 from hydra_plugins.tfod_optuna_sweeper._settings import Settings
+from tfod_sweep.errors import one_line
 from tfod_sweep.fileio import file_lock
 
 log = logging.getLogger(__name__)
@@ -87,7 +88,7 @@ class Claimer:
         allowed = max_failures(self._settings.n_trials, self._settings.max_failure_rate)
         if len(failed) > allowed:
             last = failed[-1]
-            raise SweeperError(
+            raise StudyStopped(
                 f"study {self._settings.study_name!r}: {len(failed)} failed trials exceed "
                 f"max_failure_rate={self._settings.max_failure_rate} of n_trials="
                 f"{self._settings.n_trials}; last: trial {last.number}: "
@@ -122,11 +123,11 @@ class Claimer:
                 overrides = suggest_overrides(trial, self._space, self._parser)
             except BaseException as exc:
                 heartbeat.stop()
-                reason = f"{type(exc).__name__}: {' '.join(str(exc).split())}"
+                reason = one_line(exc)
                 trial.set_user_attr(FAIL_REASON, reason)
                 self._study.tell(trial, state=TrialState.FAIL)
                 if isinstance(exc, Exception):
-                    raise SweeperError(f"trial {trial.number} could not start: {reason}") from None
+                    raise StudyStopped(f"trial {trial.number} could not start: {reason}") from None
                 raise
             return Claim(trial, overrides, heartbeat)
 

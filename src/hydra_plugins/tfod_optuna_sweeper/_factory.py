@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 from omegaconf import DictConfig, OmegaConf
 
-from tfod_sweep.errors import ConfigError
+from tfod_sweep.errors import ConfigError, squeeze
 
 if TYPE_CHECKING:
     import optuna
@@ -37,7 +37,7 @@ def _instantiate(kind: str, cfg: dict[str, Any], base: type) -> Any:
         obj = instantiate(cfg)
     except Exception as exc:
         cause = exc.__cause__ or exc
-        reason = " ".join(str(cause).split())
+        reason = squeeze(str(cause))
         raise ConfigError(f"cannot build {kind} {target}: {reason}") from None
     if not isinstance(obj, base):
         raise ConfigError(f"{kind} {target} is not an optuna {base.__name__}")

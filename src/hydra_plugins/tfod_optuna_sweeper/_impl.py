@@ -23,16 +23,16 @@ from optuna.storages import RetryHeartbeatStaleTrialCallback
 from optuna.trial import TrialState
 
 from hydra_plugins.tfod_optuna_sweeper._claim import Claim, Claimer
-from hydra_plugins.tfod_optuna_sweeper._errors import SweeperError
+from hydra_plugins.tfod_optuna_sweeper._errors import StudyStopped, SweeperError
 from hydra_plugins.tfod_optuna_sweeper._factory import build_pruner, build_sampler
 from hydra_plugins.tfod_optuna_sweeper._search_space import build_search_space, normalize_point
 from hydra_plugins.tfod_optuna_sweeper._settings import Settings, load_settings
 from hydra_plugins.tfod_optuna_sweeper._signals import deferred_interrupts, sigterm_as_interrupt
 from hydra_plugins.tfod_optuna_sweeper._storage import open_storage, resolve_storage
 from hydra_plugins.tfod_optuna_sweeper._summary import summary
-from hydra_plugins.tfod_optuna_sweeper._trial import Outcome, TrialRunner, one_line
+from hydra_plugins.tfod_optuna_sweeper._trial import Outcome, TrialRunner
 from hydra_plugins.tfod_optuna_sweeper._workers import WorkerPool, is_extra_worker
-from tfod_sweep.errors import SweepError
+from tfod_sweep.errors import SweepError, one_line
 from tfod_sweep.fileio import atomic_write_text
 
 log = logging.getLogger(__name__)
@@ -127,13 +127,13 @@ class SweepRunner:
             error = exc
         except Exception as exc:  # e.g. the storage's disk is full: one line, details in log
             log.exception("the sweep stopped on an unexpected error")
-            error = SweeperError(f"sweep stopped: {one_line(exc)}")
+            error = StudyStopped(f"sweep stopped: {one_line(exc)}")
         finally:
             with deferred_interrupts():
                 codes = pool.wait()
         self._report()
         if isinstance(error, (Interrupted, KeyboardInterrupt)):
-            raise SweeperError(
+            raise StudyStopped(
                 f"interrupted: {error}; finished trials are kept, re-run the same command to resume"
             ) from None
         if error is not None:
@@ -141,7 +141,7 @@ class SweepRunner:
         claimer.check_failures()
         bad = [(i + 1, code) for i, code in enumerate(codes) if code != 0]
         if bad:
-            raise SweeperError(f"worker(s) exited with errors (worker, code): {bad}")
+            raise StudyStopped(f"worker(s) exited with errors (worker, code): {bad}")
         return self._study
 
     def _work(self, claimer: Claimer) -> None:

@@ -43,6 +43,7 @@ from optuna.distributions import (
 from optuna.trial import Trial
 
 from hydra_plugins.tfod_optuna_sweeper._errors import SweeperError
+from tfod_sweep.errors import squeeze
 
 _SCALARS = (type(None), bool, int, float, str)
 
@@ -136,7 +137,7 @@ def _parse(parser: OverridesParser, line: str) -> Override:
     try:
         return parser.parse_override(line)
     except Exception as exc:
-        message = " ".join(str(exc).split())
+        message = squeeze(str(exc))
         raise SweeperError(f"bad search-space override {line!r}: {message}") from None
 
 

@@ -23,9 +23,9 @@ from optuna.trial import TrialState
 from hydra_plugins.tfod_optuna_sweeper._attrs import FAIL_REASON, INTERRUPTED
 from hydra_plugins.tfod_optuna_sweeper._claim import Claim
 from hydra_plugins.tfod_optuna_sweeper._errors import SweeperError
+from tfod_sweep.errors import one_line
 
 log = logging.getLogger(__name__)
-_MAX_REASON = 500
 
 
 @dataclass(frozen=True)
@@ -36,13 +36,6 @@ class Outcome:
     value: float | None = None
     reason: str | None = None
     interrupted: bool = False
-
-
-def one_line(exc: BaseException) -> str:
-    """``Type: message`` squeezed onto one line, for ``fail_reason``."""
-    text = " ".join(str(exc).split())
-    reason = f"{type(exc).__name__}: {text}" if text else type(exc).__name__
-    return reason if len(reason) <= _MAX_REASON else reason[: _MAX_REASON - 3] + "..."
 
 
 def outcome_of(ret: JobReturn, number: int) -> Outcome:

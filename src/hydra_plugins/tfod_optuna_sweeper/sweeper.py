@@ -19,7 +19,7 @@ _T = TypeVar("_T")
 
 
 def _one_line_errors(step: Callable[[], _T]) -> _T:
-    """Run ``step``; a SweeperError becomes ``error: <message>`` on stderr and exit code 1.
+    """Run ``step``; a SweeperError becomes ``error: <message>`` on stderr and its exit code.
 
     Hydra would add a "set HYDRA_FULL_ERROR" hint to our message; our errors are
     complete sentences, so they are printed alone (HYDRA_FULL_ERROR=1 still re-raises).
@@ -33,7 +33,7 @@ def _one_line_errors(step: Callable[[], _T]) -> _T:
             raise
         sys.stdout.flush()
         print(f"error: {exc}", file=sys.stderr, flush=True)
-        raise SystemExit(1) from None
+        raise SystemExit(exc.exit_code) from None
 
 
 class TfodOptunaSweeper(Sweeper):

@@ -8,7 +8,7 @@ import sys
 import warnings
 from collections.abc import Sequence
 
-from tfod_sweep.errors import SweepError
+from tfod_sweep.errors import BAD_INPUT, SweepError
 
 _EPILOG = """\
 examples:
@@ -99,10 +99,6 @@ def _synthetic_defaults() -> dict[str, int]:
     return dataclasses.asdict(SyntheticParams())
 
 
-# Bad input exits 2, as argparse's usage errors and `python -m sweep` do.
-EXIT_BAD_INPUT = 2
-
-
 def main(argv: Sequence[str] | None = None) -> int:
     """Run one subcommand; SweepErrors become one ``error:`` line and exit code 2.
 
@@ -115,7 +111,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return {"convert": _convert, "inspect": _inspect, "generate": _generate}[args.command](args)
     except SweepError as exc:
         print(f"error: {exc}", file=sys.stderr)
-        return EXIT_BAD_INPUT
+        return BAD_INPUT
 
 
 def _convert(args: argparse.Namespace) -> int:
