@@ -13,16 +13,16 @@ from tfod_sweep.seeds import SeedStats, noise_verdict
 AP_HEADERS = ("mAP", "mAP @.50IOU", "mAP @.75IOU", "mAP (small)", "mAP (medium)", "mAP (large)")
 AR_HEADERS = ("AR@1", "AR@10", "AR@100", "AR@100 (small)", "AR@100 (medium)",
               "AR@100 (large)")
-LOSS_HEADERS = {
-    "ssd": ("localization_loss", "classification_loss", "regularization_loss", "total_loss"),
-    "center_net": ("loss_box_offset", "loss_box_scale", "loss_object_center", "total_loss"),
-}
 
-# Loss metric keys in the column order of LOSS_HEADERS.
-_LOSS_KEYS = {
-    "ssd": LOSS_COMPONENTS["ssd"],
-    "center_net": ("Loss/box/offset", "Loss/box/scale", "Loss/object_center", "Loss/total_loss"),
-}
+
+def loss_header(metric: str) -> str:
+    """The seed document's column name of a loss metric: `Loss/box/offset` -> loss_box_offset."""
+    name = metric.removeprefix("Loss/").replace("/", "_")
+    return name if "loss" in name else f"loss_{name}"
+
+
+#: Loss columns per meta-architecture, derived from the metric names (one source).
+LOSS_HEADERS = {arch: tuple(map(loss_header, keys)) for arch, keys in LOSS_COMPONENTS.items()}
 
 
 def _fmt(value: Any) -> str:
@@ -57,7 +57,7 @@ def seed_tables(runs: Sequence[Mapping[str, Any]]) -> str:
         ap.append((run.get("name", number), *(metrics.get(k) for k in COCO_METRICS[:6]), *extra))
         ar.append((run.get("name", number), *(metrics.get(k) for k in COCO_METRICS[6:]), *extra))
         run_arch = run.get("arch", "ssd")
-        loss_values = [metrics.get(k) for k in _LOSS_KEYS[run_arch]]
+        loss_values = [metrics.get(k) for k in LOSS_COMPONENTS[run_arch]]
         if run_arch != arch:  # as the seed document does for its CenterNet row
             loss_values = [f"{name} = {_fmt(v)}" for name, v in
                            zip(LOSS_HEADERS[run_arch], loss_values, strict=True)]

@@ -41,7 +41,7 @@ class Outcome:
 def outcome_of(ret: JobReturn, number: int) -> Outcome:
     """Map Hydra's job result to a trial state."""
     if ret.status == JobStatus.COMPLETED:
-        value = ret._return_value
+        value = ret.return_value
         try:
             number_value = float(value)
         except (TypeError, ValueError):
@@ -51,7 +51,9 @@ def outcome_of(ret: JobReturn, number: int) -> Outcome:
         if math.isnan(number_value):
             return Outcome(TrialState.FAIL, reason="ValueError: job returned NaN")
         return Outcome(TrialState.COMPLETE, value=number_value)
-    exc = ret._return_value
+    # The public `return_value` re-raises a failed job's exception after printing "Error
+    # executing job" to stderr, which would be wrong for every pruned trial; read it directly.
+    exc = ret._return_value  # noqa: SLF001
     if isinstance(exc, optuna.TrialPruned):
         return Outcome(TrialState.PRUNED, reason=str(exc) or None)
     if isinstance(exc, BaseException):

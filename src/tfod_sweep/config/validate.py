@@ -186,7 +186,7 @@ def _check_dataset(cfg: DictConfig) -> None:
     _check("dataset", dataset, {"num_classes": at_least(1)})
     synthetic = dataset.get("synthetic")
     if synthetic is not None:
-        from tfod_sweep.data.synthetic import SyntheticParams
+        from tfod_sweep.config.schema import SyntheticParams
 
         SyntheticParams.from_mapping(synthetic)  # the generator owns its ranges
         if synthetic.num_classes != dataset.num_classes:

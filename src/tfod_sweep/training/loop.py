@@ -102,7 +102,6 @@ def run_loop(setup: TrainingSetup, settings: LoopSettings, model_dir: Path,
     try:
         while step < settings.num_steps:
             tic = time.perf_counter()
-            setup.model._is_training = True  # noqa: SLF001 (eval turns it off)
             losses = {k: float(v) for k, v in train_step(iterator).items()}
             step = int(setup.global_step.numpy())
             elapsed = time.perf_counter() - tic
