@@ -9,6 +9,7 @@ import pytest
 from google.protobuf.message import Message
 
 from tfod_sweep.config import validate_config
+from tfod_sweep.errors import ConfigError
 from tfod_sweep.pipeline import build_pipeline, write_pipeline
 from tfod_sweep.zoo import load_zoo_config, zoo_config_names
 
@@ -182,3 +183,10 @@ def test_augmentations_replace_the_zoo_list(compose_cfg):
     assert steps == ["random_horizontal_flip"]
 
 
+
+
+def test_momentum_on_a_zoo_config_without_momentum_is_one_line(compose_cfg):
+    """The pipeline owns this check: only it knows which optimizer the zoo config uses."""
+    with pytest.raises(ConfigError) as error:
+        _render(compose_cfg, "model=centernet512", "train.momentum=0.9")
+    assert "train.momentum=0.9 does not apply to the zoo's adam_optimizer" in str(error.value)

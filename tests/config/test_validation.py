@@ -45,8 +45,6 @@ BAD_INPUTS = [
      "backbone.fpn_min_level=6 is out of range: allowed an integer in [3, 5]"),
     (["train.augmentations=[random_flop]"],
      "train.augmentations: 'random_flop' is unknown: allowed OD API preprocessing steps"),
-    (["model=centernet512", "train.momentum=0.9"],
-     "train.momentum=0.9 does not apply to model=centernet512"),
     (["train.fine_tune_checkpoint_type=imagenet"],
      "train.fine_tune_checkpoint_type='imagenet' is out of range"),
 ]

@@ -74,15 +74,6 @@ def test_resolve_synthetic_then_same_files_as_custom(tmp_path):
     assert resolve_dataset(custom) == dataclasses.replace(resolved, val_coco_gt=None)
 
 
-def test_resolve_synthetic_num_classes_must_agree(tmp_path):
-    cfg = _synthetic_cfg(str(tmp_path), num_classes=21)
-    cfg.num_classes = 42
-    with pytest.raises(
-        DataError, match="dataset.num_classes=42 but dataset.synthetic.num_classes=21"
-    ):
-        resolve_dataset(cfg)
-
-
 def test_inspect_cli_on_embedded_42_class_val_split(tmp_path, run_cli):
     # Val images depend only on (seed, index), so this is the default val split.
     ds = ensure_synthetic(SyntheticParams(num_classes=42, train_images=2), str(tmp_path))

@@ -194,10 +194,6 @@ def _check_dataset(cfg: DictConfig) -> None:
                 f"dataset.num_classes={dataset.num_classes} disagrees with "
                 f"dataset.synthetic.num_classes={synthetic.num_classes}: allowed equal values"
             )
-    else:
-        for key in ("train", "val", "label_map"):
-            if not dataset.get(key):
-                raise ConfigError(f"dataset.{key} is not set: allowed a path (or glob)")
 
 
 def _check_train_extras(cfg: DictConfig) -> None:
@@ -212,11 +208,6 @@ def _check_train_extras(cfg: DictConfig) -> None:
                 f"train.augmentations: {name!r} is unknown: allowed OD API preprocessing steps "
                 "such as random_horizontal_flip, random_crop_image, random_adjust_brightness"
             )
-    if cfg.train.momentum is not None and cfg.model.arch != "ssd":
-        raise ConfigError(
-            f"train.momentum={cfg.train.momentum} does not apply to model={cfg.model.name}, "
-            "whose zoo config trains with Adam: allowed null"
-        )
 
 
 def validate_config(cfg: DictConfig) -> None:

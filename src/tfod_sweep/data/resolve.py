@@ -40,13 +40,8 @@ def resolve_dataset(dataset: Mapping[str, Any], progress: bool = True) -> Resolv
 def _resolve_synthetic(
     dataset: Mapping[str, Any], synthetic: Mapping[str, Any], progress: bool
 ) -> ResolvedDataset:
+    # validate_config has checked dataset.num_classes against the generator's.
     params = SyntheticParams.from_mapping(dict(synthetic.items()))
-    declared = dataset.get("num_classes")
-    if declared is not None and int(declared) != params.num_classes:
-        raise DataError(
-            f"dataset.num_classes={declared} but dataset.synthetic.num_classes="
-            f"{params.num_classes}; they must agree"
-        )
     data_dir = dataset.get("data_dir")
     if not data_dir:
         raise ConfigError("dataset.data_dir must be set for a synthetic dataset")
