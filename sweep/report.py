@@ -8,13 +8,13 @@ for a study, the best trial is compared with its baseline against the seed noise
 from __future__ import annotations
 
 import argparse
-import json
 import re
 import sys
 from pathlib import Path
 
 from tfod_sweep.errors import BAD_INPUT
 from tfod_sweep.report import baseline_verdict, group_by_seed, merge_seeds, seed_tables
+from tfod_sweep.run_metrics import RunMetrics
 
 
 def _natural_key(path: Path) -> list[object]:
@@ -52,10 +52,10 @@ def main(argv: list[str] | None = None) -> int:
         files = find_metrics(args.paths)
         runs = []
         for file in files:
-            run = json.loads(file.read_text())
-            if "final" in run:  # skip runs that never finished an evaluation
-                runs.append({**run, "name": _run_name(file.parent)})
-    except (OSError, json.JSONDecodeError) as error:
+            run = RunMetrics.load(file)
+            if run.finished:  # skip runs that never finished (pruned, still running)
+                runs.append({**run.to_dict(), "name": _run_name(file.parent)})
+    except (OSError, ValueError) as error:  # ValueError: not JSON, or not our record
         print(f"error: {error}", file=sys.stderr)
         return BAD_INPUT
     if not runs:

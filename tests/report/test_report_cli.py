@@ -16,8 +16,9 @@ def _write_run(path: Path, arch: str, value: float, steps: int) -> None:
     final = {name: value for name in COCO_METRICS}
     final.update({name: 0.5 for name in LOSS_COMPONENTS[arch]})
     (path / "metrics.json").write_text(json.dumps({
-        "arch": arch, "steps": steps, "num_classes": 21, "train_seconds": 3723.0,
-        "final": final}))
+        "name": "ssd320", "arch": arch, "steps": steps, "num_classes": 21, "batch_size": 8,
+        "resolution": [320, 320], "optimized_metric": COCO_METRICS[1],
+        "train_seconds": 3723.0, "final": final}))
 
 
 def test_report_orders_trials_and_mixes_architectures(tmp_path):
@@ -50,7 +51,8 @@ def _write_seed_run(path: Path, value: float, seed: int, gamma: float = 2.0,
     final = {name: value for name in COCO_METRICS}
     final.update({name: 0.5 for name in LOSS_COMPONENTS["ssd"]})
     (path / "metrics.json").write_text(json.dumps({
-        "arch": "ssd", "steps": 100, "num_classes": 21, "train_seconds": 60.0, "seed": seed,
+        "name": "ssd320", "arch": "ssd", "steps": 100, "num_classes": 21, "batch_size": 8,
+        "resolution": [128, 128], "train_seconds": 60.0, "seed": seed,
         "optimized_metric": COCO_METRICS[1], "trial": trial,
         "config": {"loss": {"gamma": gamma}, "train": {"seed": seed, "num_steps": 100}},
         "final": final}))
@@ -105,3 +107,11 @@ def test_study_report_with_one_seed_says_the_comparison_is_unknown(tmp_path):
     result = _report(_study(tmp_path, best=(0.50,), baseline=(0.30,)))
     verdict = result.stdout.split("**Best vs baseline**")[1]
     assert "noise: unknown, one seed per trial" in verdict
+
+
+def test_a_file_that_is_not_our_record_is_one_line_error(tmp_path):
+    (tmp_path / "metrics.json").write_text(json.dumps({"final": {}}))
+    result = _report(tmp_path)
+    assert result.returncode == 2
+    assert result.stderr.startswith("error: ") and "not a tfod-sweep metrics.json" in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1

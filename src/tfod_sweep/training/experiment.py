@@ -13,19 +13,29 @@ from tfod_sweep.fileio import atomic_write_text
 from tfod_sweep.metric_names import COCO_METRICS, LOSS_COMPONENTS
 from tfod_sweep.report import seed_tables
 from tfod_sweep.reporting import TrialReporter
+from tfod_sweep.run_metrics import RunMetrics
 
 
-def _write_json(path: Path, payload: Any) -> None:
-    atomic_write_text(path, json.dumps(payload, indent=2))
-
-
-def _load_history(path: Path) -> dict[str, Any]:
-    if path.is_file():
-        try:
-            return json.loads(path.read_text())
-        except json.JSONDecodeError:
-            return {}
-    return {}
+def _start_record(cfg: DictConfig, run_dir: Path, pipeline_path: Path,
+                  reporter: TrialReporter | None) -> RunMetrics:
+    """This run's metrics.json record; a resumed run keeps its evaluations and train time."""
+    record = RunMetrics(
+        name=cfg.model.name, arch=cfg.model.arch, num_classes=cfg.dataset.num_classes,
+        batch_size=cfg.train.batch_size,
+        resolution=[cfg.resolution.height, cfg.resolution.width],
+        optimized_metric=cfg.optimized_metric, seed=cfg.train.seed,
+        config=experiment_config(cfg), trial=trial_info(reporter),
+        pipeline_config=str(pipeline_path), run_dir=str(run_dir),
+    )
+    try:
+        previous = RunMetrics.load(run_dir)
+    except (OSError, ValueError):  # no file yet, or one cut short by a crash
+        return record
+    record.evaluations = previous.evaluations
+    record.train_seconds = previous.train_seconds
+    record.images_per_second = previous.images_per_second
+    record.final_train_losses = previous.final_train_losses
+    return record
 
 
 def _trial_metrics(metrics: dict[str, float], arch: str) -> dict[str, float | None]:
@@ -83,9 +93,7 @@ def train_and_evaluate(cfg: DictConfig, run_dir: Path, pipeline_path: Path,
     seed_everything(cfg.train.seed, cfg.train.deterministic)
     metric = cfg.optimized_metric
     arch = cfg.model.arch
-    metrics_path = run_dir / "metrics.json"
-    history = _load_history(metrics_path)
-    evaluations: list[dict[str, Any]] = history.get("evaluations", [])
+    record = _start_record(cfg, run_dir, pipeline_path, reporter)
 
     if reporter is not None:  # so PRUNED and FAIL trials still point at their run
         reporter.set_user_attrs({"run_dir": str(run_dir), "pipeline_config": str(pipeline_path)})
@@ -106,9 +114,10 @@ def train_and_evaluate(cfg: DictConfig, run_dir: Path, pipeline_path: Path,
     def on_eval(step: int, result: Any) -> None:
         if metric not in result.metrics:
             raise ConfigError(f"optimized_metric={metric!r} was not computed by the evaluation")
-        evaluations[:] = [e for e in evaluations if e["step"] < step]
-        evaluations.append({"step": step, **result.metrics})
-        _write_json(metrics_path, {**history, "evaluations": evaluations})
+        record.evaluations[:] = [e for e in record.evaluations if e["step"] < step]
+        record.evaluations.append({"step": step, **result.metrics})
+        record.steps = step
+        record.write(run_dir)
         print(f"step {step}: {metric} = {result.metrics[metric]:.4f}")
         if reporter is not None:
             reporter.set_user_attrs({**_trial_metrics(result.metrics, arch), "steps": step})
@@ -123,36 +132,20 @@ def train_and_evaluate(cfg: DictConfig, run_dir: Path, pipeline_path: Path,
         final = outcome.final_eval
     assert final is not None  # the loop always evaluates at its last step
 
-    train_seconds = history.get("train_seconds", 0.0) + (outcome.train_seconds if outcome else 0)
-    summary = {
-        "name": cfg.model.name,
-        "arch": arch,
-        "steps": int(setup.global_step.numpy()),
-        "num_classes": cfg.dataset.num_classes,
-        "batch_size": cfg.train.batch_size,
-        "resolution": [cfg.resolution.height, cfg.resolution.width],
-        "train_seconds": train_seconds,
-        "images_per_second": (outcome.images_per_second if outcome else
-                              history.get("images_per_second")),
-        "optimized_metric": metric,
-        "seed": cfg.train.seed,
-        "config": experiment_config(cfg),
-        "trial": trial_info(reporter),
-        "final": final.metrics,
-        "final_train_losses": outcome.last_losses if outcome else history.get(
-            "final_train_losses", {}),
-        "evaluations": evaluations,
-        "pipeline_config": str(pipeline_path),
-        "run_dir": str(run_dir),
-        "eval_images": final.num_images,
-    }
-    _write_json(metrics_path, summary)
-    _write_json(run_dir / "detections.json", final.detections)
+    record.steps = int(setup.global_step.numpy())
+    record.final = final.metrics
+    record.eval_images = final.num_images
+    if outcome is not None:  # this process trained (a finished run is only re-evaluated)
+        record.train_seconds += outcome.train_seconds
+        record.images_per_second = outcome.images_per_second
+        record.final_train_losses = outcome.last_losses
+    record.write(run_dir)
+    atomic_write_text(run_dir / "detections.json", json.dumps(final.detections))
     print()
-    print(seed_tables([summary]))
+    print(seed_tables([record.to_dict()]))
     if reporter is not None:
         attrs = _trial_metrics(final.metrics, arch)
-        attrs.update({key: summary[key] for key in (
+        attrs.update({key: getattr(record, key) for key in (
             "steps", "train_seconds", "images_per_second", "run_dir", "pipeline_config")})
         reporter.set_user_attrs(attrs)
     return float(final.metrics[metric])
