@@ -80,9 +80,16 @@ def _set_center_net(center_net, cfg: DictConfig) -> None:  # noqa: ANN001
 _MODEL_SETTERS = {"ssd": _set_ssd, "center_net": _set_center_net}
 
 
+#: `train.optimizer` choices -> the OD API's Optimizer oneof member.
+OPTIMIZERS = {"momentum": "momentum_optimizer", "adam": "adam_optimizer"}
+
+
 def _set_train(train_config, train: DictConfig) -> None:  # noqa: ANN001
     train_config.batch_size = train.batch_size
     train_config.num_steps = train.num_steps
+    if train.optimizer is not None:  # validate.py has checked the name
+        # Setting a oneof member clears the zoo's; its schedule is set below.
+        getattr(train_config.optimizer, OPTIMIZERS[train.optimizer]).SetInParent()
     optimizer_kind = train_config.optimizer.WhichOneof("optimizer")
     optimizer = getattr(train_config.optimizer, optimizer_kind)
     cosine = optimizer.learning_rate.cosine_decay_learning_rate  # replaces any other schedule
@@ -93,7 +100,7 @@ def _set_train(train_config, train: DictConfig) -> None:  # noqa: ANN001
     if train.momentum is not None:
         if optimizer_kind != "momentum_optimizer":
             raise ConfigError(
-                f"train.momentum={train.momentum} does not apply to the zoo's {optimizer_kind}: "
+                f"train.momentum={train.momentum} does not apply to {optimizer_kind}: "
                 "allowed null"
             )
         optimizer.momentum_optimizer_value = train.momentum

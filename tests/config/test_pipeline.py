@@ -189,4 +189,20 @@ def test_momentum_on_a_zoo_config_without_momentum_is_one_line(compose_cfg):
     """The pipeline owns this check: only it knows which optimizer the zoo config uses."""
     with pytest.raises(ConfigError) as error:
         _render(compose_cfg, "model=centernet512", "train.momentum=0.9")
-    assert "train.momentum=0.9 does not apply to the zoo's adam_optimizer" in str(error.value)
+    assert "train.momentum=0.9 does not apply to adam_optimizer" in str(error.value)
+
+
+def test_adam_replaces_the_zoo_optimizer_and_keeps_the_schedule(compose_cfg):
+    _, pipeline = _render(compose_cfg, "train.optimizer=adam", "train.learning_rate=0.002",
+                          "train.warmup_learning_rate=0.0005")
+    optimizer = pipeline.train_config.optimizer
+    assert optimizer.WhichOneof("optimizer") == "adam_optimizer"
+    cosine = optimizer.adam_optimizer.learning_rate.cosine_decay_learning_rate
+    assert cosine.learning_rate_base == pytest.approx(0.002)
+    assert cosine.warmup_learning_rate == pytest.approx(0.0005)
+
+
+def test_momentum_with_adam_is_one_line(compose_cfg):
+    with pytest.raises(ConfigError) as error:
+        _render(compose_cfg, "train.optimizer=adam", "train.momentum=0.9")
+    assert "does not apply to adam_optimizer" in str(error.value)

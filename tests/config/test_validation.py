@@ -45,6 +45,8 @@ BAD_INPUTS = [
      "backbone.fpn_min_level=6 is out of range: allowed an integer in [3, 5]"),
     (["train.augmentations=[random_flop]"],
      "train.augmentations: 'random_flop' is unknown: allowed OD API preprocessing steps"),
+    (["train.optimizer=sgd"],
+     "train.optimizer='sgd' is out of range: allowed one of momentum, adam"),
     (["train.fine_tune_checkpoint_type=imagenet"],
      "train.fine_tune_checkpoint_type='imagenet' is out of range"),
 ]

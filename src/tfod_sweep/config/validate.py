@@ -84,6 +84,7 @@ TRAIN_RANGES: dict[str, Allowed] = {
     "learning_rate": above(0),
     "warmup_fraction": half_open(0, 1),
     "warmup_learning_rate": at_least(0),
+    "optimizer": one_of("momentum", "adam"),
     "momentum": half_open(0, 1),
     "eval_every": at_least(1),
     "checkpoint_every": at_least(1),
