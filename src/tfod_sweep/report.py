@@ -8,7 +8,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from tfod_sweep.metric_names import COCO_METRICS, LOSS_COMPONENTS
-from tfod_sweep.seeds import SeedStats, noise_verdict
+from tfod_sweep.seeds import SeedStats, TrialSeeds, best_vs_baseline
 
 AP_HEADERS = ("mAP", "mAP @.50IOU", "mAP @.75IOU", "mAP (small)", "mAP (medium)", "mAP (large)")
 AR_HEADERS = ("AR@1", "AR@10", "AR@100", "AR@100 (small)", "AR@100 (medium)",
@@ -120,17 +120,9 @@ def merge_seeds(group: Sequence[Mapping[str, Any]], name: str) -> dict[str, Any]
 
 def baseline_verdict(rows: Sequence[Mapping[str, Any]]) -> str | None:
     """For a study's rows: the best trial vs its first enqueued point, against the noise."""
-    trials = [r for r in rows if r.get("trial") and r.get("seed_values") is not None]
-    if not trials:
+    trials = [TrialSeeds(r["trial"]["number"], bool(r["trial"].get("enqueued")), r["seed_values"])
+              for r in rows if r.get("trial") and r.get("seed_values") is not None]
+    verdict = best_vs_baseline(trials)  # the report's metric is mAP: higher is better
+    if verdict is None:
         return None
-    metric = trials[0].get("optimized_metric", "the metric")
-    best = max(trials, key=lambda r: r["seed_values"].mean)
-    enqueued = [r for r in trials if r["trial"].get("enqueued")]
-    if not enqueued:
-        return f"{metric}: no enqueued baseline finished, so the best trial is not compared"
-    baseline = min(enqueued, key=lambda r: r["trial"]["number"])
-    if baseline is best:
-        return f"{metric}: the baseline (trial {baseline['trial']['number']}) is the best"
-    return f"{metric}, " + noise_verdict(
-        f"best trial {best['trial']['number']}", best["seed_values"],
-        f"baseline trial {baseline['trial']['number']}", baseline["seed_values"])
+    return f"{rows[0].get('optimized_metric', 'the metric')}, {verdict}"

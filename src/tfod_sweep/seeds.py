@@ -80,6 +80,35 @@ def noise_verdict(candidate_name: str, candidate: SeedStats,
     return "\n".join(lines)
 
 
+@dataclass(frozen=True)
+class TrialSeeds:
+    """One study trial as the noise floor sees it."""
+
+    number: int
+    enqueued: bool  # a point the study enqueued (its baseline), not one the sampler drew
+    stats: SeedStats
+
+
+def best_vs_baseline(trials: Sequence[TrialSeeds], maximize: bool = True) -> str | None:
+    """The best trial against the study's baseline (its first enqueued point), vs the noise.
+
+    The one place this comparison is made: the sweeper's summary reads the trials from
+    the storage, the report from metrics.json files, and both hand them here.
+    """
+    if not trials:
+        return None
+    sign = 1.0 if maximize else -1.0
+    best = max(trials, key=lambda t: sign * t.stats.mean)
+    enqueued = [t for t in trials if t.enqueued]
+    if not enqueued:
+        return "baseline: no enqueued point finished, so the best trial is not compared"
+    baseline = min(enqueued, key=lambda t: t.number)
+    if baseline.number == best.number:
+        return f"baseline: trial {baseline.number} (the first enqueued point) is the best"
+    return noise_verdict(f"best trial {best.number}", best.stats,
+                         f"baseline trial {baseline.number}", baseline.stats)
+
+
 def mean_and_std(values: Sequence[float]) -> tuple[float, float | None]:
     """Convenience for attrs: (mean, sample std or None)."""
     stats = SeedStats(tuple(values))

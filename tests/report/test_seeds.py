@@ -36,3 +36,13 @@ def test_a_gap_inside_the_noise_does_not_count():
 
 def test_one_seed_on_either_side_is_unknown():
     assert compare(SeedStats((0.9,)), SeedStats((0.1, 0.2))).exceeds_noise is None
+
+
+def test_best_vs_baseline_follows_the_direction():
+    from tfod_sweep.seeds import TrialSeeds, best_vs_baseline
+
+    trials = [TrialSeeds(0, True, SeedStats((0.3, 0.31))),
+              TrialSeeds(1, False, SeedStats((0.5, 0.52)))]
+    assert best_vs_baseline(trials).startswith("best trial 1:")
+    assert "is the best" in best_vs_baseline(trials, maximize=False)
+    assert best_vs_baseline([]) is None

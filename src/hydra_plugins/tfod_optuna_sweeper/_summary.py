@@ -9,7 +9,7 @@ from optuna.trial import TrialState
 
 from hydra_plugins.tfod_optuna_sweeper._budget import slot_trials
 from hydra_plugins.tfod_optuna_sweeper._storage import StorageLocation
-from tfod_sweep.seeds import SeedStats, noise_verdict
+from tfod_sweep.seeds import SeedStats, TrialSeeds, best_vs_baseline
 
 _ORDER = (
     TrialState.COMPLETE,
@@ -36,26 +36,20 @@ def summary(study: optuna.Study, location: StorageLocation, n_trials: int) -> st
         best = study.best_trial
         params = ", ".join(f"{k}={v!r}" for k, v in best.params.items())
         lines.append(f"best: trial {best.number}, value {best.value:.6g}, params {params}")
-        lines.append(_against_baseline(best, complete))
+        lines.append(_against_baseline(study, complete))
     lines.append(f"storage: {location.display}")
     lines.append(f"view it with: {location.dashboard_command}")
     return "\n".join(lines)
 
 
-def _seed_values(trial: optuna.trial.FrozenTrial) -> SeedStats:
-    """The trial's per-seed values (``seeds_per_trial`` > 1), else its single value."""
-    values = trial.user_attrs.get("value_per_seed") or [trial.value]
-    return SeedStats(tuple(float(v) for v in values))
-
-
-def _against_baseline(best: optuna.trial.FrozenTrial,
-                      complete: list[optuna.trial.FrozenTrial]) -> str:
-    """The best trial vs the study's baseline (its first enqueued point), against the noise."""
-    enqueued = [t for t in complete if "fixed_params" in t.system_attrs]
-    if not enqueued:
-        return "baseline: none (no enqueued point finished), so no comparison"
-    baseline = min(enqueued, key=lambda t: t.number)
-    if baseline.number == best.number:
-        return f"baseline: trial {baseline.number} (the first enqueued point) is the best"
-    return noise_verdict(f"best trial {best.number}", _seed_values(best),
-                         f"baseline trial {baseline.number}", _seed_values(baseline))
+def _against_baseline(study: optuna.Study, complete: list[optuna.trial.FrozenTrial]) -> str:
+    """The best trial vs the study's baseline, from each trial's per-seed values."""
+    trials = [
+        TrialSeeds(t.number, "fixed_params" in t.system_attrs,
+                   SeedStats(tuple(float(v) for v in
+                                   t.user_attrs.get("value_per_seed") or [t.value])))
+        for t in complete
+    ]
+    verdict = best_vs_baseline(trials, maximize=study.direction.name == "MAXIMIZE")
+    assert verdict is not None  # there is at least one COMPLETE trial
+    return verdict
