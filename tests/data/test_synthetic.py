@@ -138,12 +138,26 @@ def test_scenes_cover_all_size_buckets_and_bounded_occlusion():
     assert (areas_arr >= 96**2).any()
 
 
+def test_max_objects_bounds_and_raises_the_object_count():
+    names = class_names(21)
+
+    def counts(max_objects: int) -> list[int]:
+        return [len(render_scene(np.random.default_rng([0, 0, index]), 128, names,
+                                 max_objects)[1]) for index in range(60)]
+
+    assert set(counts(1)) == {1}
+    few, many = counts(6), counts(12)
+    assert max(few) <= 6 and max(many) <= 12
+    assert sum(many) > 1.3 * sum(few)
+
+
 @pytest.mark.parametrize(
     ("values", "message"),
     [
         ({"num_classes": 20}, "num_classes=20 is out of range: allowed one of 7, 14"),
         ({"image_size": 64}, "image_size=64 is out of range"),
         ({"colour": 3}, "unknown key(s) ['colour']"),
+        ({"max_objects": 0}, "max_objects=0 is out of range: allowed in [1, 20]"),
     ],
 )
 def test_bad_synthetic_params(values, message):

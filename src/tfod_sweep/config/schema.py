@@ -85,6 +85,8 @@ class SyntheticParams:
     seed: int = 0
     train_shards: int = 2
     val_shards: int = 1
+    #: Each scene draws 1..max_objects shapes (fewer land when placement fails).
+    max_objects: int = 6
 
     def __post_init__(self) -> None:
         from tfod_sweep.data.shapes import class_names  # numpy + PIL: only when checked
@@ -98,6 +100,7 @@ class SyntheticParams:
             "train_shards": (1 <= self.train_shards <= self.train_images,
                              "in [1, train_images]"),
             "val_shards": (1 <= self.val_shards <= self.val_images, "in [1, val_images]"),
+            "max_objects": (1 <= self.max_objects <= 20, "in [1, 20]"),
         }
         for name, (ok, words) in allowed.items():
             if not ok:

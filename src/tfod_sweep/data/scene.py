@@ -1,4 +1,4 @@
-"""Compose one synthetic image: textured background, 1-6 shapes, bounded occlusion.
+"""Compose one synthetic image: textured background, 1-N shapes, bounded occlusion.
 
 Every random choice comes from the ``rng`` passed in, so a scene is a pure
 function of its seed and the dataset bytes are reproducible.
@@ -14,7 +14,6 @@ from PIL import Image
 from tfod_sweep.data.records import ObjectAnnotation
 from tfod_sweep.data.shapes import SHAPES, class_colour, class_shape, shape_alpha
 
-MAX_OBJECTS = 6
 MIN_VISIBLE = 0.7  # a later shape may hide at most 30 % of an earlier one
 _PLACEMENT_TRIES = 12
 #: Probability of a small / medium / large object (COCO area buckets).
@@ -68,7 +67,7 @@ def _same_colour_near(
 
 
 def render_scene(
-    rng: np.random.Generator, image_size: int, class_names: list[str]
+    rng: np.random.Generator, image_size: int, class_names: list[str], max_objects: int = 6
 ) -> tuple[np.ndarray, list[ObjectAnnotation]]:
     """Return an ``(S, S, 3)`` uint8 image and its boxes (amodal, absolute pixels)."""
     size = image_size
@@ -79,7 +78,7 @@ def render_scene(
     placed: list[tuple[int, tuple[int, int, int, int]]] = []
     objects: list[ObjectAnnotation] = []
     ranges = side_ranges(size)
-    for _ in range(int(rng.integers(1, MAX_OBJECTS + 1))):
+    for _ in range(int(rng.integers(1, max_objects + 1))):
         class_index = int(rng.integers(len(class_names)))
         colour_index = class_index // len(SHAPES)
         for _attempt in range(_PLACEMENT_TRIES):
