@@ -23,10 +23,26 @@ def coco_from_dict(gt: dict[str, Any]) -> COCO:
     return coco
 
 
+#: Per-class keys, named like the OD API's `include_metrics_per_category` output.
+PER_CLASS_AP = ("AP@.50IOU", "AP")
+
+
 def evaluate_detections(gt: COCO, detections: Sequence[dict[str, Any]]) -> dict[str, float]:
     """Run COCOeval on COCO-format detections; -1 marks a metric with no ground truth."""
+    return score_detections(gt, detections)[0]
+
+
+def score_detections(
+    gt: COCO, detections: Sequence[dict[str, Any]]
+) -> tuple[dict[str, float], dict[int, dict[str, float]]]:
+    """The 12 COCO metrics, and AP@.50 and AP per category id, from one COCOeval.
+
+    A category without ground truth is left out of the per-class dict, as COCOeval leaves
+    it out of the mean: the mean of the per-class values is then the overall mAP.
+    """
     if not detections:
-        return {name: 0.0 for name in COCO_METRICS}
+        zeros = {cat: dict.fromkeys(PER_CLASS_AP, 0.0) for cat in _categories_with_gt(gt)}
+        return {name: 0.0 for name in COCO_METRICS}, zeros
     with contextlib.redirect_stdout(io.StringIO()):
         results = gt.loadRes([dict(d) for d in detections])
         evaluator = COCOeval(gt, results, iouType="bbox")
@@ -35,4 +51,29 @@ def evaluate_detections(gt: COCO, detections: Sequence[dict[str, Any]]) -> dict[
         evaluator.accumulate()
         evaluator.summarize()
     stats = np.asarray(evaluator.stats)
-    return {name: float(value) for name, value in zip(COCO_METRICS, stats, strict=True)}
+    metrics = {name: float(value) for name, value in zip(COCO_METRICS, stats, strict=True)}
+    return metrics, _per_class(evaluator)
+
+
+def _categories_with_gt(gt: COCO) -> list[int]:
+    return sorted({int(a["category_id"]) for a in gt.dataset.get("annotations", [])})
+
+
+def _per_class(evaluator: COCOeval) -> dict[int, dict[str, float]]:
+    """Read AP@.50 and AP per category off COCOeval's precision array.
+
+    `eval["precision"]` is [IoU threshold, recall point, category, area range, max dets];
+    -1 marks "no ground truth". Area range 0 is "all", max dets index 2 is 100, IoU index 0
+    is 0.50: the same slices `summarize()` averages for mAP and mAP@.50.
+    """
+    precision = evaluator.eval["precision"][:, :, :, 0, -1]
+    per_class: dict[int, dict[str, float]] = {}
+    for index, category in enumerate(evaluator.params.catIds):
+        at_50, overall = precision[0, :, index], precision[:, :, index]
+        if not (overall > -1).any():
+            continue
+        per_class[int(category)] = {
+            "AP@.50IOU": float(np.mean(at_50[at_50 > -1])) if (at_50 > -1).any() else -1.0,
+            "AP": float(np.mean(overall[overall > -1])),
+        }
+    return per_class

@@ -42,9 +42,14 @@ class RunMetrics:
     #: The last evaluation's 12 COCO metrics and eval losses; None until the run finished.
     final: dict[str, float] | None = None
     final_train_losses: dict[str, float] = field(default_factory=dict)
+    #: The last evaluation's AP@.50IOU and AP per class name (classes with val objects).
+    per_class: dict[str, dict[str, float]] = field(default_factory=dict)
     pipeline_config: str | None = None
     run_dir: str | None = None
     eval_images: int | None = None
+    #: Wall seconds per phase of the last process that ran this run: tf_import, build,
+    #: first_step (tracing), train_steps, checkpoint, eval_detect, eval_score, logging.
+    phase_seconds: dict[str, float] = field(default_factory=dict)
 
     @property
     def finished(self) -> bool:

@@ -14,6 +14,7 @@ import pytest
 from tests.conftest import REPO, run_sweep
 from tests.training.conftest import TINY, run_dir_of
 from tfod_sweep.coco_metrics import evaluate_detections
+from tfod_sweep.data.label_map import read_label_map
 from tfod_sweep.metric_names import COCO_METRICS, LOSS_COMPONENTS
 
 pytestmark = pytest.mark.slow
@@ -33,6 +34,22 @@ def test_tiny_run_writes_all_metrics_and_losses(tiny_run):
     assert "| mAP | mAP @.50IOU |" in stdout
 
 
+def test_tiny_run_splits_its_time_into_phases(tiny_run):
+    """phase_seconds accounts for the loop: 11 timed steps, two evaluations, three saves."""
+    run_dir, _ = tiny_run
+    metrics = json.loads((run_dir / "metrics.json").read_text())
+    phases = metrics["phase_seconds"]
+    expected = {"tf_import", "build", "first_step", "train_steps", "checkpoint",
+                "eval_detect", "eval_score", "logging"}
+    assert set(phases) == expected
+    assert all(seconds > 0 for seconds in phases.values()), phases
+    # images/s is read off the timed steps (all but the first), so the two agree.
+    assert metrics["images_per_second"] == pytest.approx(4 * 11 / phases["train_steps"],
+                                                         rel=1e-2)
+    loop_phases = sum(phases[p] for p in expected - {"tf_import", "build"})
+    assert loop_phases <= metrics["train_seconds"] + 1e-3
+
+
 def test_reported_map_equals_plain_pycocotools(tiny_run):
     """Score detections.json against the generator's own COCO ground truth."""
     from pycocotools.coco import COCO
@@ -47,6 +64,17 @@ def test_reported_map_equals_plain_pycocotools(tiny_run):
     plain = evaluate_detections(gt, detections)
     for name in COCO_METRICS:
         assert plain[name] == pytest.approx(metrics[name], abs=1e-6), name
+
+
+def test_per_class_ap_names_the_classes_and_averages_to_the_map(tiny_run):
+    run_dir, _ = tiny_run
+    metrics = json.loads((run_dir / "metrics.json").read_text())
+    per_class = metrics["per_class"]
+    class_names = set(read_label_map(run_dir / "label_map.pbtxt").values())
+    assert per_class and set(per_class) <= class_names
+    mean_50 = sum(ap["AP@.50IOU"] for ap in per_class.values()) / len(per_class)
+    assert mean_50 == pytest.approx(metrics["final"]["DetectionBoxes_Precision/mAP@.50IOU"],
+                                    abs=1e-6)
 
 
 def test_exporter_exports_our_checkpoint(tiny_run, tmp_path):

@@ -7,6 +7,7 @@ saved as a COCO results file and re-checked with plain pycocotools.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -17,7 +18,7 @@ from object_detection import model_lib, model_lib_v2
 from object_detection.core import standard_fields as fields
 from tqdm import tqdm
 
-from tfod_sweep.coco_metrics import coco_from_dict, evaluate_detections
+from tfod_sweep.coco_metrics import coco_from_dict, score_detections
 
 InputFields = fields.InputDataFields
 DetectionFields = fields.DetectionResultFields
@@ -30,12 +31,19 @@ class EvalResult:
     metrics: dict[str, float]
     detections: list[dict[str, Any]] = field(default_factory=list)
     num_images: int = 0
+    #: Category id -> {"AP@.50IOU", "AP"}, from the same COCOeval as `metrics`.
+    per_class: dict[int, dict[str, float]] = field(default_factory=dict)
+    #: Wall seconds of running the model ("detect") and of COCO scoring ("score").
+    seconds: dict[str, float] = field(default_factory=dict)
 
 
-def make_eval_step(model: Any) -> Callable:
-    """Trace the loss + postprocess computation once per process, in inference mode."""
+def make_eval_step(model: Any, autograph: bool = False) -> Callable:
+    """Trace the loss + postprocess computation once per process, in inference mode.
 
-    @tf.function
+    AutoGraph is off for the reason given in `loop.make_train_step`.
+    """
+
+    @tf.function(autograph=autograph)
     def eval_step(features: dict, labels: dict) -> tuple[dict, dict]:
         unstacked = model_lib.unstack_batch(labels, unpad_groundtruth_tensors=True)
         losses, predictions = model_lib_v2._compute_losses_and_predictions_dicts(  # noqa: SLF001
@@ -62,6 +70,7 @@ def evaluate(model: Any, eval_step: Callable, dataset: tf.data.Dataset,
     """Run the model over `dataset` and score it with pycocotools."""
     model._is_training = False  # noqa: SLF001 (what eager_eval_loop does)
     tf.keras.backend.set_learning_phase(False)
+    detect_started = time.perf_counter()
     gt_images, gt_annotations, detections = [], [], []
     loss_sums: dict[str, float] = {}
     batches = 0
@@ -99,10 +108,14 @@ def evaluate(model: Any, eval_step: Callable, dataset: tf.data.Dataset,
                     "bbox": [round(v, 3) for v in _absolute_xywh(det_boxes[i, j], height, width)],
                     "score": round(float(det_scores[i, j]), 6),
                 })
+    score_started = time.perf_counter()
     categories = sorted({a["category_id"] for a in gt_annotations}
                         | {d["category_id"] for d in detections})
     gt = coco_from_dict({"images": gt_images, "annotations": gt_annotations,
                          "categories": [{"id": c, "name": str(c)} for c in categories]})
-    metrics = evaluate_detections(gt, detections)
+    metrics, per_class = score_detections(gt, detections)
     metrics.update({key: total / max(batches, 1) for key, total in loss_sums.items()})
-    return EvalResult(metrics=metrics, detections=detections, num_images=len(gt_images))
+    seconds = {"detect": score_started - detect_started,
+               "score": time.perf_counter() - score_started}
+    return EvalResult(metrics=metrics, detections=detections, num_images=len(gt_images),
+                      per_class=per_class, seconds=seconds)

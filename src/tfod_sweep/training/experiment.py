@@ -8,9 +8,11 @@ from typing import Any
 
 from omegaconf import DictConfig, OmegaConf
 
+from tfod_sweep.data.label_map import read_label_map
 from tfod_sweep.errors import ConfigError
 from tfod_sweep.fileio import atomic_write_text
 from tfod_sweep.metric_names import COCO_METRICS, LOSS_COMPONENTS
+from tfod_sweep.phase_times import PhaseTimes
 from tfod_sweep.report import seed_tables
 from tfod_sweep.reporting import TrialReporter
 from tfod_sweep.run_metrics import RunMetrics
@@ -84,10 +86,12 @@ def train_and_evaluate(cfg: DictConfig, run_dir: Path, pipeline_path: Path,
         pipeline_path: the rendered pipeline.config.
         reporter: the study trial this run reports to, if any.
     """
-    import tensorflow as tf
+    times = PhaseTimes()
+    with times.phase("tf_import"):  # the OD API import is the slow part
+        import tensorflow as tf
 
-    from tfod_sweep.training.loop import LoopSettings, evaluate_now, run_loop
-    from tfod_sweep.training.model_setup import build_setup, restore_fine_tune_checkpoint
+        from tfod_sweep.training.loop import LoopSettings, evaluate_now, run_loop
+        from tfod_sweep.training.model_setup import build_setup, restore_fine_tune_checkpoint
 
     tf.keras.backend.clear_session()  # several trials may run in one process
     seed_everything(cfg.train.seed, cfg.train.deterministic)
@@ -97,13 +101,14 @@ def train_and_evaluate(cfg: DictConfig, run_dir: Path, pipeline_path: Path,
 
     if reporter is not None:  # so PRUNED and FAIL trials still point at their run
         reporter.set_user_attrs({"run_dir": str(run_dir), "pipeline_config": str(pipeline_path)})
-    setup = build_setup(pipeline_path, run_dir)
-    latest = setup.manager.latest_checkpoint
-    if latest:
-        setup.checkpoint.restore(latest).expect_partial()
-        print(f"resuming from {latest} (step {int(setup.global_step.numpy())})")
-    elif cfg.train.fine_tune_checkpoint:
-        restore_fine_tune_checkpoint(setup)
+    with times.phase("build"):
+        setup = build_setup(pipeline_path, run_dir)
+        latest = setup.manager.latest_checkpoint
+        if latest:
+            setup.checkpoint.restore(latest).expect_partial()
+            print(f"resuming from {latest} (step {int(setup.global_step.numpy())})")
+        elif cfg.train.fine_tune_checkpoint:
+            restore_fine_tune_checkpoint(setup)
 
     settings = LoopSettings(
         num_steps=cfg.train.num_steps, batch_size=cfg.train.batch_size,
@@ -134,11 +139,16 @@ def train_and_evaluate(cfg: DictConfig, run_dir: Path, pipeline_path: Path,
 
     record.steps = int(setup.global_step.numpy())
     record.final = final.metrics
+    names = read_label_map(run_dir / "label_map.pbtxt")
+    record.per_class = {names.get(cat, str(cat)): ap for cat, ap in final.per_class.items()}
     record.eval_images = final.num_images
     if outcome is not None:  # this process trained (a finished run is only re-evaluated)
         record.train_seconds += outcome.train_seconds
         record.images_per_second = outcome.images_per_second
         record.final_train_losses = outcome.last_losses
+        for phase, seconds in outcome.phase_seconds.items():
+            times.add(phase, seconds)
+    record.phase_seconds = times.rounded()
     record.write(run_dir)
     atomic_write_text(run_dir / "detections.json", json.dumps(final.detections))
     print()

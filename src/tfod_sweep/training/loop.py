@@ -13,6 +13,7 @@ from object_detection import model_lib_v2
 from tqdm import tqdm
 
 from tfod_sweep.errors import TrainingError
+from tfod_sweep.phase_times import PhaseTimes
 from tfod_sweep.training.evaluation import EvalResult, evaluate, make_eval_step
 from tfod_sweep.training.model_setup import TrainingSetup
 
@@ -42,13 +43,22 @@ class LoopOutcome:
     images_per_second: float | None
     last_losses: dict[str, float] = field(default_factory=dict)
     final_eval: EvalResult | None = None
+    #: Seconds per phase: first_step (tracing included), train_steps, checkpoint,
+    #: eval_detect, eval_score (the first eval also traces), and logging.
+    phase_seconds: dict[str, float] = field(default_factory=dict)
 
 
-def _make_train_step(setup: TrainingSetup) -> Callable:
+def make_train_step(setup: TrainingSetup, autograph: bool = False) -> Callable:
+    """model_lib_v2's train step as one tf.function that also advances the global step.
+
+    Without AutoGraph the step traces in less than half the time (benchmarks/README.md)
+    and gives the same losses bit for bit: the OD API's step has no Python control flow on
+    tensors to convert, and if it had, tracing would raise rather than differ.
+    """
     train_config = setup.configs["train_config"]
     clip = train_config.gradient_clipping_by_norm or None
 
-    @tf.function
+    @tf.function(autograph=autograph)
     def train_step(iterator: tf.data.Iterator) -> dict[str, tf.Tensor]:
         features, labels = next(iterator)
         losses = model_lib_v2.eager_train_step(
@@ -86,45 +96,54 @@ def run_loop(setup: TrainingSetup, settings: LoopSettings, model_dir: Path,
     """
     train_writer = tf.summary.create_file_writer(str(model_dir / "train"))
     eval_writer = tf.summary.create_file_writer(str(model_dir / "eval"))
-    train_step = _make_train_step(setup)
+    train_step = make_train_step(setup)
     eval_step = make_eval_step(setup.model)
     iterator = iter(setup.train_dataset)
+    times = PhaseTimes()
     start = int(setup.global_step.numpy())
     if start == 0:
-        setup.manager.save(checkpoint_number=0)
+        with times.phase("checkpoint"):
+            setup.manager.save(checkpoint_number=0)
     learning_rate = setup.learning_rate
     step, last_saved, losses = start, start, {}
-    timed_steps, timed_seconds = 0, 0.0
     loop_started = time.perf_counter()
     final_eval: EvalResult | None = None
     bar = tqdm(total=settings.num_steps, initial=start, desc="train", unit="step",
                disable=not settings.show_progress, dynamic_ncols=True)
+
+    def images_per_second() -> float | None:
+        timed = times.seconds.get("train_steps")
+        return settings.batch_size * (step - start - 1) / timed if timed else None
+
     try:
         while step < settings.num_steps:
             tic = time.perf_counter()
             losses = {k: float(v) for k, v in train_step(iterator).items()}
             step = int(setup.global_step.numpy())
-            elapsed = time.perf_counter() - tic
-            if step > start + 1:  # the first step includes tracing the tf.function
-                timed_steps, timed_seconds = timed_steps + 1, timed_seconds + elapsed
+            # The first step of a process includes tracing the tf.function.
+            times.add("first_step" if step == start + 1 else "train_steps",
+                      time.perf_counter() - tic)
             _check_finite(step, losses)
-            if step % settings.summary_every == 0 or step == settings.num_steps:
-                lr = float(learning_rate() if callable(learning_rate) else learning_rate)
-                _write_scalars(train_writer, {**losses, "learning_rate": lr}, step)
-            images_per_second = (settings.batch_size * timed_steps / timed_seconds
-                                 if timed_seconds else None)
-            bar.update(1)
-            bar.set_postfix(loss=f"{losses['Loss/total_loss']:.3f}",
-                            img_s=f"{images_per_second:.1f}" if images_per_second else "-")
-            if step - last_saved >= settings.checkpoint_every or step == settings.num_steps:
-                setup.manager.save(checkpoint_number=step)
-                last_saved = step
-            if step % settings.eval_every == 0 or step == settings.num_steps:
-                if last_saved != step:  # never evaluate what a crash could lose
+            with times.phase("logging"):
+                if step % settings.summary_every == 0 or step == settings.num_steps:
+                    lr = float(learning_rate() if callable(learning_rate) else learning_rate)
+                    _write_scalars(train_writer, {**losses, "learning_rate": lr}, step)
+                rate = images_per_second()
+                bar.update(1)
+                bar.set_postfix(loss=f"{losses['Loss/total_loss']:.3f}",
+                                img_s=f"{rate:.1f}" if rate else "-")
+            evaluate_here = step % settings.eval_every == 0 or step == settings.num_steps
+            # Never evaluate what a crash could lose: save first.
+            if (step - last_saved >= settings.checkpoint_every or step == settings.num_steps
+                    or (evaluate_here and last_saved != step)):
+                with times.phase("checkpoint"):
                     setup.manager.save(checkpoint_number=step)
-                    last_saved = step
+                last_saved = step
+            if evaluate_here:
                 result = evaluate(setup.model, eval_step, setup.eval_dataset,
                                   settings.max_eval_images, settings.show_progress)
+                for phase, seconds in result.seconds.items():
+                    times.add(f"eval_{phase}", seconds)
                 _write_scalars(eval_writer, result.metrics, step)
                 final_eval = result
                 on_eval(step, result)
@@ -133,9 +152,8 @@ def run_loop(setup: TrainingSetup, settings: LoopSettings, model_dir: Path,
     return LoopOutcome(
         start_step=start, end_step=step,
         train_seconds=time.perf_counter() - loop_started,
-        images_per_second=(settings.batch_size * timed_steps / timed_seconds
-                           if timed_seconds else None),
-        last_losses=losses, final_eval=final_eval,
+        images_per_second=images_per_second(),
+        last_losses=losses, final_eval=final_eval, phase_seconds=times.rounded(),
     )
 
 
