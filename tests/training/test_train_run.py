@@ -47,7 +47,7 @@ def test_tiny_run_splits_its_time_into_phases(tiny_run):
     assert metrics["images_per_second"] == pytest.approx(4 * 11 / phases["train_steps"],
                                                          rel=1e-2)
     loop_phases = sum(phases[p] for p in expected - {"tf_import", "build"})
-    assert loop_phases <= metrics["train_seconds"] + 1e-3
+    assert loop_phases <= metrics["train_seconds"] + 0.01  # phases are rounded to 1 ms
 
 
 def test_reported_map_equals_plain_pycocotools(tiny_run):

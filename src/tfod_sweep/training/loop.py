@@ -100,13 +100,13 @@ def run_loop(setup: TrainingSetup, settings: LoopSettings, model_dir: Path,
     eval_step = make_eval_step(setup.model)
     iterator = iter(setup.train_dataset)
     times = PhaseTimes()
+    loop_started = time.perf_counter()
     start = int(setup.global_step.numpy())
     if start == 0:
         with times.phase("checkpoint"):
             setup.manager.save(checkpoint_number=0)
     learning_rate = setup.learning_rate
     step, last_saved, losses = start, start, {}
-    loop_started = time.perf_counter()
     final_eval: EvalResult | None = None
     bar = tqdm(total=settings.num_steps, initial=start, desc="train", unit="step",
                disable=not settings.show_progress, dynamic_ncols=True)
