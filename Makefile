@@ -5,7 +5,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: install demo test test-fast lint dashboard
+.PHONY: install demo test test-fast test-chaos lint dashboard
 
 # Reinstall only when the project's dependencies change.
 $(STAMP): pyproject.toml
@@ -20,10 +20,14 @@ demo: install
 	$(PY) -m sweep experiment=demo
 
 test: install postgres
-	$(PY) -m pytest
+	$(PY) -m pytest -m "not chaos"
+
+# Timed kill/interrupt tests: they failed intermittently under load (see the README).
+test-chaos: install postgres
+	$(PY) -m pytest -m chaos
 
 test-fast: install postgres
-	$(PY) -m pytest -m "not slow"
+	$(PY) -m pytest -m "not slow and not chaos"
 
 # The PostgreSQL tests start a throwaway server themselves; they only need it installed.
 .PHONY: postgres

@@ -24,6 +24,7 @@ def _snapshot(toy: Toy) -> dict[int, tuple[dict[str, object], float | None]]:
 
 
 @pytest.mark.slow
+@pytest.mark.chaos
 def test_sigint_marks_the_running_trial_fail_and_a_rerun_resumes(toy: Toy) -> None:
     args = ("hydra.sweeper.pruner=null", "seconds_per_step=0.4")
     proc = toy.start(*args)
@@ -85,6 +86,7 @@ def test_two_workers_share_one_study_without_exceeding_n_trials(toy: Toy) -> Non
         assert "traceback" not in text
 
 
+@pytest.mark.chaos
 def test_a_trial_of_a_sigkilled_worker_is_reclaimed_by_a_later_run(toy: Toy) -> None:
     common = ("hydra.sweeper.n_trials=2", "hydra.sweeper.pruner=null")
     doomed = toy.start(*common, "seconds_per_step=30", name="doomed")
