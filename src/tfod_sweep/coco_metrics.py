@@ -69,11 +69,9 @@ def _per_class(evaluator: COCOeval) -> dict[int, dict[str, float]]:
     precision = evaluator.eval["precision"][:, :, :, 0, -1]
     per_class: dict[int, dict[str, float]] = {}
     for index, category in enumerate(evaluator.params.catIds):
-        at_50, overall = precision[0, :, index], precision[:, :, index]
-        if not (overall > -1).any():
+        overall = precision[:, :, index]
+        if (overall == -1).all():  # no ground truth: every entry is -1, none is
             continue
-        per_class[int(category)] = {
-            "AP@.50IOU": float(np.mean(at_50[at_50 > -1])) if (at_50 > -1).any() else -1.0,
-            "AP": float(np.mean(overall[overall > -1])),
-        }
+        per_class[int(category)] = {"AP@.50IOU": float(overall[0].mean()),
+                                    "AP": float(overall.mean())}
     return per_class
