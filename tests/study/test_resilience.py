@@ -91,11 +91,14 @@ def test_a_trial_of_a_sigkilled_worker_is_reclaimed_by_a_later_run(toy: Toy) -> 
     common = ("hydra.sweeper.n_trials=2", "hydra.sweeper.pruner=null")
     doomed = toy.start(*common, "seconds_per_step=30", name="doomed")
 
-    def beating() -> bool:
+    def running() -> bool:
         trials = toy.trials()
-        return bool(trials) and HEARTBEAT in trials[0].system_attrs
+        # The heartbeat starts before the parameters are drawn: wait for all three, or a
+        # kill in between leaves a trial with some of them (then the retry draws the rest).
+        return bool(trials) and HEARTBEAT in trials[0].system_attrs and (
+            set(trials[0].params) == {"x", "y", "opt"})
 
-    wait_for(beating, "trial 0 to run with a heartbeat")
+    wait_for(running, "trial 0 to run with a heartbeat and all its parameters")
     os.kill(doomed.pid, signal.SIGKILL)
     doomed.wait(timeout=30)
     assert toy.trials()[0].state == TrialState.RUNNING  # left behind by the kill
