@@ -1,8 +1,22 @@
-"""`python -m sweep.report PATH...`: the seed document's AP / AR / loss tables from finished runs.
+"""`python -m sweep.report PATH... [--out DIR] [--storage S] [--study NAME]`: a review folder.
 
-PATH is a run dir, a multirun or study dir (searched for metrics.json), or a metrics.json.
-Runs that differ only in train.seed share a row showing mean ± std (n) of every metric;
-for a study, the best trial is compared with its baseline against the seed noise.
+PATH is a study dir (`outputs/studies/<name>`), a run dir, a multirun dir or a metrics.json.
+
+A study is read from its Optuna storage, the source of truth: every trial with its
+parameters, state (COMPLETE / PRUNED / FAIL with its reason / RUNNING) and steps, the
+seed tables (mean ± std (n) over a trial's seeds), the best-vs-baseline verdict, and
+plots: mAP@.50 per step for every trial (pruned ones end in a cross), optimization
+history, fANOVA importances, a slice per parameter, a gamma x alpha contour, and the best
+trial's per-class AP@.50 and preview.png. Which storage and study: see
+`tfod_sweep.study_source` (multirun.yaml of the study dir, or --storage/--study).
+Plain runs are read from their metrics.json files: runs that differ only in train.seed
+share a row of mean ± std (n), with learning curves and the best run's evidence.
+
+Writes DIR (default `<first PATH>/report/`, or `./report_<study>/` with only --storage):
+`report.md`, `index.html` (the same content, images inline, no external files) and the
+PNGs. stdout shows the tables as text, as before, then where the folder is.
+Bad input (an unknown study, an empty dir, an unreadable storage) is one `error:` line
+on stderr and exit code 2.
 """
 
 from __future__ import annotations
@@ -11,10 +25,13 @@ import argparse
 import re
 import sys
 from pathlib import Path
+from typing import Any
 
-from tfod_sweep.errors import BAD_INPUT
-from tfod_sweep.report import baseline_verdict, group_by_seed, merge_seeds, seed_tables
+from tfod_sweep.errors import BAD_INPUT, SweepError
+from tfod_sweep.report_doc import MARKDOWN_FILE, Document
 from tfod_sweep.run_metrics import RunMetrics
+from tfod_sweep.runs_report import SOURCE_DIR
+from tfod_sweep.study_source import StudySource, locate_study
 
 
 def _natural_key(path: Path) -> list[object]:
@@ -43,37 +60,152 @@ def find_metrics(paths: list[Path]) -> list[Path]:
     return found
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m sweep.report", description=__doc__)
-    parser.add_argument("paths", nargs="+", type=Path, help="run/multirun/study dirs")
-    parser.add_argument("--out", type=Path, help="write the markdown here instead of stdout")
-    args = parser.parse_args(argv)
+def _finished_runs(paths: list[Path]) -> list[dict[str, Any]]:
+    """Every finished run under `paths` as a metrics.json mapping with its name and dir."""
+    runs = []
     try:
-        files = find_metrics(args.paths)
-        runs = []
-        for file in files:
+        for file in find_metrics(paths):
             run = RunMetrics.load(file)
             if run.finished:  # skip runs that never finished (pruned, still running)
-                runs.append({**run.to_dict(), "name": _run_name(file.parent)})
+                runs.append({**run.to_dict(), "name": _run_name(file.parent),
+                             SOURCE_DIR: str(file.parent)})
     except (OSError, ValueError) as error:  # ValueError: not JSON, or not our record
+        raise SweepError(str(error)) from None
+    if not runs:
+        raise SweepError("no finished run (metrics.json with a final evaluation) found")
+    return runs
+
+
+def _masked(text: str, secret: str | None) -> str:
+    return text.replace(secret, "***") if secret else text
+
+
+def load_study(source: StudySource) -> tuple[Any, str] | None:
+    """Open the storage read-only and load the study: (study, storage as shown).
+
+    The sweeper's plugin owns storage strings (journal file, PostgreSQL driver choice,
+    masked display), so the app opens the storage through it, as the sweep did. A journal
+    or SQLite file must exist: a report never creates a storage.
+
+    Returns None when a guessed storage (rule 3 of `study_source`) lacks the study.
+    """
+    import optuna
+    from sqlalchemy.engine import make_url
+
+    from hydra_plugins.tfod_optuna_sweeper._storage import open_storage, resolve_storage
+
+    location = resolve_storage(source.storage, source.base_dir)
+    secret = make_url(location.target).password if location.kind == "rdb" else None
+    if location.kind == "journal" and not Path(location.target).is_file():
+        if source.guessed:
+            return None
+        raise SweepError(f"storage {location.display}: no such journal file")
+    database = make_url(location.target).database if location.kind == "rdb" else None
+    if location.target.startswith("sqlite") and database and not Path(database).is_file():
+        raise SweepError(f"storage {location.display}: no such SQLite file")
+    try:
+        backend = open_storage(location)
+        names = sorted(summary.study_name for summary in backend.get_all_studies())
+    except SweepError:
+        raise
+    except Exception as error:  # a database that does not answer or is not Optuna's
+        reason = (str(error).strip().splitlines() or [""])[0]
+        raise SweepError(_masked(f"cannot read storage {location.display}: "
+                                 f"{type(error).__name__}: {reason}", secret)) from None
+    name = source.study_name
+    if name is None:
+        hint = source.study_dir.resolve().name if source.study_dir is not None else None
+        name = hint if hint in names else (names[0] if len(names) == 1 else None)
+        if name is None:
+            raise SweepError(f"which study? pass --study; storage {location.display} holds: "
+                             f"{', '.join(names) or 'no study'}")
+    if name not in names:
+        if source.guessed:
+            return None
+        where = f"studies there: {', '.join(names)}" if names else "it holds no study"
+        raise SweepError(f"study {name!r} not found in storage {location.display}; {where}")
+    study = optuna.load_study(study_name=name, storage=backend,
+                              sampler=optuna.samplers.RandomSampler())
+    return study, location.display
+
+
+def _runs_report(paths: list[Path], out: Path) -> Document:
+    from tfod_sweep.runs_report import runs_document
+
+    runs = _finished_runs(paths)
+    return runs_document(runs, out, f"Runs: {', '.join(str(p) for p in paths)}")
+
+
+def _study_report(source: StudySource, out: Path | None,
+                  paths: list[Path]) -> tuple[Document, Path] | None:
+    """The study's report, or None when a guessed storage does not hold the study."""
+    from tfod_sweep.study_report import study_document
+
+    loaded = load_study(source)
+    if loaded is None:
+        return None
+    study, display = loaded
+    folder = out or (paths[0] / "report" if paths else Path(f"report_{study.study_name}"))
+    doc = study_document(study, folder, storage=display, study_dir=source.study_dir,
+                         target=source.optimized_metric)
+    return doc, folder
+
+
+def _default_out(paths: list[Path]) -> Path:
+    first = paths[0]
+    return (first if first.is_dir() else first.parent) / "report"
+
+
+def _clear_previous(folder: Path) -> None:
+    """A folder that holds an earlier report loses its PNGs (a plot may not be drawn now)."""
+    if (folder / MARKDOWN_FILE).is_file():
+        for png in folder.glob("*.png"):
+            png.unlink()
+
+
+def build(paths: list[Path], out: Path | None, storage: str | None,
+          study: str | None) -> tuple[Document, Path]:
+    """Locate what to report on, draw its PNGs into the folder, return the document."""
+    if not paths and storage is None:
+        raise SweepError("give a study, run or multirun dir, or --storage (and --study)")
+    for path in paths:
+        if not path.exists():
+            raise SweepError(f"{path}: no such file or directory")
+    source = locate_study(paths, storage, study)
+    if source is not None:
+        folder = out or (_default_out(paths) if paths else None)
+        if folder is not None:
+            _clear_previous(folder)
+        built = _study_report(source, folder, paths)
+        if built is not None:
+            return built
+    folder = out or _default_out(paths)
+    _clear_previous(folder)
+    return _runs_report(paths, folder), folder
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m sweep.report", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("paths", nargs="*", type=Path, help="study, run or multirun dirs")
+    parser.add_argument("--out", type=Path, help="the report folder (default <PATH>/report)")
+    parser.add_argument("--storage", help="the study's storage: journal file or database URL")
+    parser.add_argument("--study", help="the study's name in the storage")
+    args = parser.parse_args(argv)
+    try:
+        doc, folder = build(args.paths, args.out, args.storage, args.study)
+        markdown, page = doc.write(folder)
+    except SweepError as error:
         print(f"error: {error}", file=sys.stderr)
         return BAD_INPUT
-    if not runs:
-        print("error: no finished run (metrics.json with a final evaluation) found",
-              file=sys.stderr)
+    except OSError as error:  # the folder cannot be written
+        print(f"error: cannot write the report: {error}", file=sys.stderr)
         return BAD_INPUT
-    rows = [merge_seeds(group, group[0]["name"]) for group in group_by_seed(runs)]
-    text = seed_tables(rows) + "\n"
-    verdict = baseline_verdict(rows)
-    if verdict:
-        text += "\n**Best vs baseline**\n\n" + verdict + "\n"
-    if args.out:
-        args.out.write_text(text)
-        print(f"wrote {args.out}")
-    else:
-        print(text, end="")
+    print(doc.markdown(figures=False), end="")
+    print(f"\nreport: {page} ({markdown.name}, {len(doc.figures)} PNG files)")
     return 0
 
 
 if __name__ == "__main__":
     sys.exit(main())
+

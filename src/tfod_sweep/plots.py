@@ -1,11 +1,12 @@
-"""PNG charts of a run's results, drawn with matplotlib's file-only backend (no TensorFlow).
+"""PNG charts of runs and trials, drawn with matplotlib's file-only backend (no TensorFlow).
 
 Shared by the report and the dashboard artifacts, so both show the same picture.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 import matplotlib
@@ -41,6 +42,66 @@ def per_class_bar_chart(per_class: Mapping[str, Mapping[str, float]], path: Path
         ax.set_xlabel("AP@.50 (COCO, IoU 0.5)")
         ax.set_title(title)
         ax.tick_params(axis="y", labelsize=8)
+        fig.tight_layout()
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fig.savefig(path, format="png")
+    finally:
+        plt.close(fig)
+    return path
+
+
+@dataclass(frozen=True)
+class Curve:
+    """One trial's (or run's) metric per evaluation step, and how it ended."""
+
+    name: str
+    steps: tuple[int, ...]
+    values: tuple[float, ...]
+    #: COMPLETE, PRUNED, FAIL, RUNNING or WAITING (a plain finished run is COMPLETE).
+    state: str = "COMPLETE"
+
+
+# Colour and end marker per state: a pruned curve ends in a cross where the pruner cut it.
+_STYLES = {
+    "COMPLETE": ("tab:blue", "-", None),
+    "PRUNED": ("tab:orange", "--", "X"),
+    "FAIL": ("tab:red", ":", "x"),
+    "RUNNING": ("tab:green", "-.", ">"),
+    "WAITING": ("tab:gray", ":", None),
+}
+
+
+def learning_curves(curves: Sequence[Curve], path: Path, ylabel: str,
+                    best: str | None = None, title: str | None = None) -> Path:
+    """All curves on one axis, styled by state, the `best` one drawn thick and labelled.
+
+    The legend names states rather than trials, so fifty trials stay readable.
+    """
+    drawn = [curve for curve in curves if curve.steps]
+    if not drawn:
+        raise ValueError("no curve has an evaluation to plot")
+    fig, ax = plt.subplots(figsize=(7.0, 4.5), dpi=100)
+    try:
+        labelled: set[str] = set()
+        for curve in drawn:
+            colour, style, marker = _STYLES.get(curve.state, _STYLES["COMPLETE"])
+            is_best = curve.name == best
+            label = f"best: {curve.name}" if is_best else (
+                None if curve.state in labelled else curve.state.lower())
+            labelled.add(curve.state)
+            ax.plot(curve.steps, curve.values, linestyle=style, marker=".",
+                    color="black" if is_best else colour, linewidth=2.5 if is_best else 1.2,
+                    alpha=1.0 if is_best else 0.75, label=label, zorder=3 if is_best else 2)
+            if marker is not None:
+                ax.plot(curve.steps[-1:], curve.values[-1:], marker=marker, markersize=10,
+                        color=colour, linestyle="none", zorder=4)
+                ax.annotate(curve.name, (curve.steps[-1], curve.values[-1]), fontsize=7,
+                            xytext=(4, -10), textcoords="offset points", color=colour)
+        ax.set_xlabel("training step")
+        ax.set_ylabel(ylabel)
+        ax.set_title(title or f"{ylabel} at each evaluation")
+        ax.grid(alpha=0.3)
+        ax.legend(fontsize=8, loc="best")
         fig.tight_layout()
         path.parent.mkdir(parents=True, exist_ok=True)
         fig.savefig(path, format="png")

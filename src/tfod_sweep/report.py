@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import statistics
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from tfod_sweep.metric_names import COCO_METRICS, LOSS_COMPONENTS
@@ -33,9 +34,23 @@ def _fmt(value: Any) -> str:
     return str(value)
 
 
-def _table(headers: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
+@dataclass(frozen=True)
+class SeedTable:
+    """One of the seed document's tables as data, so markdown and HTML show the same cells."""
+
+    caption: str
+    headers: tuple[str, ...]
+    rows: tuple[tuple[str, ...], ...]
+
+    def markdown(self) -> str:
+        """``**caption**`` and a pipe table, as the seed document writes it."""
+        return f"**{self.caption}**\n\n" + markdown_table(self.headers, self.rows)
+
+
+def markdown_table(headers: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
+    """A pipe table; cells go through the same number format as the seed document."""
     lines = ["| " + " | ".join(headers) + " |", "| " + " | ".join("---" for _ in headers) + " |"]
-    lines += ["| " + " | ".join(_fmt(v) for v in row) + " |" for row in rows]
+    lines += ["| " + " | ".join(_fmt(v).replace("|", "\\|") for v in row) + " |" for row in rows]
     return "\n".join(lines)
 
 
@@ -46,13 +61,13 @@ def _duration(seconds: float | None) -> str:
     return f"{total // 3600}h {total % 3600 // 60}m {total % 60}s"
 
 
-def seed_tables(runs: Sequence[Mapping[str, Any]]) -> str:
-    """Render AP, AR and loss tables for runs, each a `metrics.json`-shaped mapping."""
+def seed_table_data(runs: Sequence[Mapping[str, Any]]) -> list[SeedTable]:
+    """AP, AR and loss tables for runs, each a `metrics.json`-shaped mapping."""
     tail = ("steps", "total_classes", "training time")
     ap, ar, losses = [], [], []
     arch = runs[0].get("arch", "ssd") if runs else "ssd"
     for number, run in enumerate(runs, start=1):
-        metrics = run.get("final", {})
+        metrics = run.get("final") or {}
         extra = (run.get("steps"), run.get("num_classes"), _duration(run.get("train_seconds")))
         ap.append((run.get("name", number), *(metrics.get(k) for k in COCO_METRICS[:6]), *extra))
         ar.append((run.get("name", number), *(metrics.get(k) for k in COCO_METRICS[6:]), *extra))
@@ -62,11 +77,18 @@ def seed_tables(runs: Sequence[Mapping[str, Any]]) -> str:
             loss_values = [f"{name} = {_fmt(v)}" for name, v in
                            zip(LOSS_HEADERS[run_arch], loss_values, strict=True)]
         losses.append((run.get("name", number), *loss_values, *extra))
-    return "\n\n".join([
-        "**Average Precision**\n\n" + _table(("No", *AP_HEADERS, *tail), ap),
-        "**Average Recall**\n\n" + _table(("No", *AR_HEADERS, *tail), ar),
-        "**loss**\n\n" + _table(("No", *LOSS_HEADERS[arch], *tail), losses),
-    ])
+
+    def table(caption: str, headers: Sequence[str], rows: list[tuple[Any, ...]]) -> SeedTable:
+        return SeedTable(caption, ("No", *headers, *tail),
+                         tuple(tuple(_fmt(v) for v in row) for row in rows))
+
+    return [table("Average Precision", AP_HEADERS, ap), table("Average Recall", AR_HEADERS, ar),
+            table("loss", LOSS_HEADERS[arch], losses)]
+
+
+def seed_tables(runs: Sequence[Mapping[str, Any]]) -> str:
+    """Render AP, AR and loss tables for runs, each a `metrics.json`-shaped mapping."""
+    return "\n\n".join(table.markdown() for table in seed_table_data(runs))
 
 
 def _without_seed(config: Mapping[str, Any]) -> str:

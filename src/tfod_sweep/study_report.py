@@ -1,0 +1,164 @@
+"""A study's report: its trials, the seed tables, the verdict and every plot, as a Document.
+
+Read-only over the storage, so it works while the study runs (RUNNING trials show as
+such, with their curve so far) and on studies with FAIL and PRUNED trials. The PNGs are
+written into the report folder as the document is built; the caller writes the text.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections import Counter
+from collections.abc import Callable
+from pathlib import Path
+
+import optuna
+
+from tfod_sweep import study_plots
+from tfod_sweep.plots import Curve, learning_curves
+from tfod_sweep.report import seed_table_data
+from tfod_sweep.report_doc import Block, Document, Figure, Heading, Note, Text, table
+from tfod_sweep.report_evidence import best_run_evidence
+from tfod_sweep.study_trials import (
+    TrialRow,
+    best_row,
+    format_param,
+    format_value,
+    params_of,
+    trial_rows,
+    verdict,
+)
+
+CURVES_FILE = "curves.png"
+HISTORY_FILE = "history.png"
+IMPORTANCE_FILE = "importances.png"
+CONTOUR_FILE = "contour.png"
+_STATE_ORDER = ("COMPLETE", "PRUNED", "FAIL", "RUNNING", "WAITING")
+
+
+def objective_name(study: optuna.Study, fallback: str | None) -> str:
+    """The objective's name: the study's metric name, else `fallback` (the app's
+    optimized_metric), else Optuna's generic one."""
+    names = study.metric_names
+    if names:
+        return str(names[0])
+    return fallback or "Objective Value"
+
+
+def _trials_table(rows: list[TrialRow], target: str) -> Block:
+    params = params_of(rows)
+    headers = ("trial", "state", target, *params, "steps", "note")
+    cells = []
+    for row in rows:
+        note = "; ".join(part for part in ("enqueued" if row.enqueued else "", row.note) if part)
+        cells.append((row.name, row.state, format_value(row.seed_values),
+                      *(format_param(row.params[p]) if p in row.params else "" for p in params),
+                      "" if row.steps is None else str(row.steps), note))
+    return table("Trials", headers, cells)
+
+
+def _summary(study: optuna.Study, rows: list[TrialRow], storage: str,
+             best: TrialRow | None) -> Text:
+    counts = Counter(row.state for row in rows)
+    states = ", ".join(f"{state} {counts[state]}" for state in _STATE_ORDER if counts[state])
+    lines = [f"storage: {storage}",
+             f"direction: {study.direction.name.lower()}; {len(rows)} trials: {states or 'none'}"]
+    if best is not None:
+        params = ", ".join(f"{k}={format_param(v)}" for k, v in best.params.items())
+        lines.append(f"best: {best.name}, {format_value(best.seed_values)}, {params}")
+    return Text(tuple(lines))
+
+
+def _figure(draw: Callable[[], Path], caption: str) -> Block:
+    """A Figure when the plot function drew its file, else the Note saying why not."""
+    try:
+        path = draw()
+    except study_plots.Skipped as skipped:
+        return Note(str(skipped))
+    return Figure(path.name, caption)
+
+
+def _importance_caption(study: optuna.Study, target: str) -> str:
+    complete = len(study_plots.complete_trials(study))
+    quantile = study_plots.importance_quantile(complete)
+    top = math.ceil(quantile * complete)
+    return (f"PED-ANOVA importance of each parameter for reaching the top {quantile:.0%} of "
+            f"{target} ({top} of {complete} COMPLETE trials)")
+
+
+def _file_name(param: str) -> str:
+    return "slice_" + re.sub(r"[^A-Za-z0-9_]+", "_", param) + ".png"
+
+
+def _plots(study: optuna.Study, rows: list[TrialRow], best: TrialRow | None,
+           target: str, out: Path) -> list[Block]:
+    blocks: list[Block] = [Heading("Learning curves")]
+    curves = [Curve(row.name, tuple(s for s, _ in row.curve), tuple(v for _, v in row.curve),
+                    row.state) for row in rows]
+    if any(curve.steps for curve in curves):
+        learning_curves(curves, out / CURVES_FILE, target,
+                        best=best.name if best else None)
+        blocks.append(Figure(CURVES_FILE, f"{target} at each evaluation, every trial; a pruned "
+                                          "trial ends in a cross where the pruner cut it"))
+    else:
+        blocks.append(Note("learning curves: not drawn, no trial reported an evaluation yet"))
+    blocks += [
+        Heading("Optimization history"),
+        _figure(lambda: study_plots.optimization_history(study, out / HISTORY_FILE, target),
+                "every COMPLETE trial's value and the best so far"),
+        Heading("Parameter importances"),
+        _figure(lambda: study_plots.param_importances(study, out / IMPORTANCE_FILE, target),
+                _importance_caption(study, target)),
+        Heading("Slices"),
+    ]
+    params = list(study_plots.searched_params(study))
+    for param in params:
+        blocks.append(_figure(
+            lambda p=param: study_plots.slice_plot(study, p, out / _file_name(p), target),
+            f"{target} against {param}"))
+    if not params:
+        blocks.append(Note("slices: no trial has drawn parameters yet"))
+    blocks.append(Heading("Contour"))
+    pair = study_plots.contour_pair(study)
+    if pair is None:
+        blocks.append(Note("contour: not drawn, the study has fewer than two numeric parameters"))
+    else:
+        blocks.append(_figure(
+            lambda: study_plots.contour(study, pair, out / CONTOUR_FILE, target),
+            f"{target} over {pair[0]} x {pair[1]}"))
+    return blocks
+
+
+def study_document(study: optuna.Study, out: Path, *, storage: str,
+                   study_dir: Path | None = None, target: str | None = None) -> Document:
+    """Build the report of `study`, drawing its PNGs into `out`.
+
+    Args:
+        study: the loaded study (any storage).
+        out: the report folder; PNGs are written here.
+        storage: the storage as it may be shown (a URL with its password masked).
+        study_dir: `<outputs>/studies/<name>`, to find trial dirs without a run_dir attr.
+        target: the objective's name when the study has no metric name set.
+    """
+    maximize = study.direction.name == "MAXIMIZE"
+    target = objective_name(study, target)
+    rows = trial_rows(study, study_dir)
+    best = best_row(rows, maximize)
+    doc = Document(f"Study {study.study_name}")
+    doc.add(_summary(study, rows, storage, best), _trials_table(rows, target))
+    text = verdict(rows, maximize)
+    doc.add(Text(tuple(f"{target}, {text}".splitlines()), caption="Best vs baseline")
+            if text else Note("best vs baseline: no COMPLETE trial yet"))
+    doc.add(Heading("Seed tables"),
+            Text(("The last evaluation of each trial (a pruned one's is where it stopped); "
+                  "mean ± std (n) over the seeds whose metrics.json is readable.",)),
+            *seed_table_data([row.metrics for row in rows]))
+    doc.add(*_plots(study, rows, best, target, out))
+    doc.add(Heading("Best trial"))
+    if best is None:
+        doc.add(Note("best trial: none yet, no trial is COMPLETE"))
+    else:
+        doc.add(*best_run_evidence(best.run_dir, best.name, out))
+    return doc
+

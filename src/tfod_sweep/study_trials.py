@@ -1,0 +1,202 @@
+"""A study's trials as report rows: the storage says what happened, run dirs add evidence.
+
+The storage is the source of truth for a study: which trials exist, their state,
+parameters, value, learning curve and fail reason, also for trials whose run dir is gone
+or on another machine. A trial's metrics.json files (one per seed) add what the storage
+keeps only for the first seed, so a seeded trial's metrics become mean ± std (n).
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import optuna
+from optuna.trial import FrozenTrial, TrialState
+
+from tfod_sweep.metric_names import COCO_METRICS, LOSS_COMPONENTS
+from tfod_sweep.report import merge_seeds
+from tfod_sweep.run_metrics import FILE_NAME, RunMetrics
+from tfod_sweep.seeds import SeedStats, TrialSeeds, best_vs_baseline
+
+# Trial attribute names written by the sweeper (hydra_plugins.tfod_optuna_sweeper._attrs).
+# The library may not import the plugin; tests/report checks that the names agree.
+FAIL_REASON = "fail_reason"
+INTERRUPTED = "interrupted"
+DISCARDED = "discarded"
+#: Optuna's own system attribute on a trial made by `enqueue_trial`: the study's baselines.
+ENQUEUED = "fixed_params"
+
+_METRIC_KEYS = tuple(dict.fromkeys((*COCO_METRICS, *LOSS_COMPONENTS["ssd"],
+                                    *LOSS_COMPONENTS["center_net"])))
+
+
+@dataclass(frozen=True)
+class TrialRow:
+    """One trial as the report shows it."""
+
+    number: int
+    state: str
+    params: dict[str, Any]
+    value: float | None
+    #: The objective per seed of a COMPLETE trial (one value without seeds).
+    seed_values: tuple[float, ...]
+    #: (step, value) of every intermediate value: mAP@.50 per evaluation.
+    curve: tuple[tuple[int, float], ...]
+    steps: int | None
+    enqueued: bool
+    #: What the state does not say: the fail reason, where the pruner cut, ...
+    note: str
+    #: The run dir of the trial's first seed (per-class AP, preview.png), if found.
+    run_dir: Path | None
+    #: A metrics.json-shaped mapping for the seed tables.
+    metrics: dict[str, Any]
+
+    @property
+    def name(self) -> str:
+        return f"trial_{self.number}"
+
+
+def _natural_key(path: Path) -> list[object]:
+    return [int(part) if part.isdigit() else part for part in re.split(r"(\d+)", path.name)]
+
+
+def _trial_dir(trial: FrozenTrial, study_dir: Path | None) -> Path | None:
+    """Where the trial ran: its `run_dir` attribute, else `<study dir>/trial_<n>`."""
+    recorded = trial.user_attrs.get("run_dir")
+    if isinstance(recorded, str) and Path(recorded).is_dir():
+        path = Path(recorded)
+        return path.parent if path.name.startswith("seed_") else path
+    if study_dir is not None and (study_dir / f"trial_{trial.number}").is_dir():
+        return study_dir / f"trial_{trial.number}"
+    return None
+
+
+def _run_dirs(trial_dir: Path) -> list[Path]:
+    """The trial's run dirs holding a metrics.json: itself, or its seed_<s>/ folders."""
+    if (trial_dir / FILE_NAME).is_file():
+        return [trial_dir]
+    seeds = [p for p in trial_dir.glob("seed_*") if (p / FILE_NAME).is_file()]
+    return sorted(seeds, key=_natural_key)
+
+
+def _finished_records(run_dirs: list[Path]) -> list[dict[str, Any]]:
+    records = []
+    for run_dir in run_dirs:
+        try:
+            record = RunMetrics.load(run_dir)
+        except (OSError, ValueError):  # cut short by a crash, or not ours: the storage speaks
+            continue
+        if record.finished:
+            records.append(record.to_dict())
+    return records
+
+
+def _number(value: Any) -> float | None:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    return float(value) if math.isfinite(value) else None
+
+
+def _metrics_from_attrs(trial: FrozenTrial, name: str) -> dict[str, Any]:
+    """The seed-table row the storage holds: the first seed's last evaluation."""
+    attrs = trial.user_attrs
+    final = {key: attrs[key] for key in _METRIC_KEYS if _number(attrs.get(key)) is not None}
+    arch = "center_net" if "Loss/object_center" in final else "ssd"
+    return {"name": name, "arch": arch, "final": final, "steps": attrs.get("steps"),
+            "train_seconds": _number(attrs.get("train_seconds")), "num_classes": None}
+
+
+def _note(trial: FrozenTrial, curve: tuple[tuple[int, float], ...]) -> str:
+    attrs, state = trial.user_attrs, trial.state
+    last = f"step {curve[-1][0]} ({curve[-1][1]:.4f})" if curve else None
+    if state == TrialState.PRUNED:
+        note = f"pruned at {last}" if last else "pruned before its first evaluation"
+    elif state == TrialState.FAIL:
+        note = str(attrs.get(FAIL_REASON) or "no fail_reason recorded")
+        if attrs.get(INTERRUPTED):
+            note += " (interrupted)"
+        if attrs.get(DISCARDED):
+            note += " (discarded: created past n_trials)"
+    elif state == TrialState.RUNNING:
+        note = f"running, last evaluation at {last}" if last else "running, no evaluation yet"
+    elif state == TrialState.WAITING:
+        note = "waiting to start"
+    else:
+        note = ""
+    return note
+
+
+def trial_row(trial: FrozenTrial, study_dir: Path | None) -> TrialRow:
+    """One trial from the storage, with its run dir's metrics.json files when they exist."""
+    name = f"trial_{trial.number}"
+    curve = tuple(sorted((int(step), float(value))
+                         for step, value in trial.intermediate_values.items()))
+    trial_dir = _trial_dir(trial, study_dir)
+    run_dirs = _run_dirs(trial_dir) if trial_dir is not None else []
+    records = _finished_records(run_dirs)
+    metrics = merge_seeds(records, name) if records else _metrics_from_attrs(trial, name)
+    seed_values: tuple[float, ...] = ()
+    if trial.state == TrialState.COMPLETE and trial.value is not None:
+        per_seed = trial.user_attrs.get("value_per_seed")
+        numbers = [_number(v) for v in per_seed] if isinstance(per_seed, list) else []
+        seed_values = (tuple(v for v in numbers if v is not None)
+                       if numbers and None not in numbers else (float(trial.value),))
+    steps = trial.user_attrs.get("steps")
+    if not isinstance(steps, int):
+        steps = metrics.get("steps") or (curve[-1][0] if curve else None)
+    return TrialRow(
+        number=trial.number, state=trial.state.name, params=dict(trial.params),
+        value=trial.value if trial.state == TrialState.COMPLETE else None,
+        seed_values=seed_values, curve=curve, steps=steps,
+        enqueued=ENQUEUED in trial.system_attrs, note=_note(trial, curve),
+        run_dir=run_dirs[0] if run_dirs else trial_dir, metrics=metrics,
+    )
+
+
+def trial_rows(study: optuna.Study, study_dir: Path | None = None) -> list[TrialRow]:
+    """Every trial of the study, by number, whatever its state."""
+    trials = sorted(study.get_trials(deepcopy=False), key=lambda t: t.number)
+    return [trial_row(trial, study_dir) for trial in trials]
+
+
+def best_row(rows: list[TrialRow], maximize: bool) -> TrialRow | None:
+    """The COMPLETE trial with the best mean over its seeds."""
+    complete = [row for row in rows if row.seed_values]
+    if not complete:
+        return None
+    sign = 1.0 if maximize else -1.0
+    return max(complete, key=lambda row: sign * SeedStats(row.seed_values).mean)
+
+
+def verdict(rows: list[TrialRow], maximize: bool) -> str | None:
+    """The best trial against the first enqueued point, against the seed noise."""
+    trials = [TrialSeeds(row.number, row.enqueued, SeedStats(row.seed_values))
+              for row in rows if row.seed_values]
+    return best_vs_baseline(trials, maximize=maximize)
+
+
+def format_param(value: Any) -> str:
+    """A parameter as the trials table shows it: 4 significant digits for floats."""
+    if not isinstance(value, float):
+        return str(value)
+    text = f"{value:.4g}"
+    return text if any(c in text for c in ".en") else text + ".0"  # 1.0 stays a float
+
+
+def format_value(values: tuple[float, ...]) -> str:
+    """A COMPLETE trial's objective: one value, or mean ± std (n) over its seeds."""
+    if not values:
+        return ""
+    if len(values) == 1:
+        return f"{values[0]:.4f}"
+    return SeedStats(values).describe(digits=4)
+
+
+def params_of(rows: list[TrialRow]) -> list[str]:
+    """Parameter names in the order trials first used them."""
+    return list(dict.fromkeys(name for row in rows for name in row.params))
+
