@@ -287,3 +287,39 @@ def test_a_postgres_study_resumes_with_a_larger_n_trials(
     assert sorted(p.name for p in (toy.cwd / "outputs/studies/toy").glob("trial_*")) == [
         f"trial_{n}" for n in range(4)
     ]
+
+
+def test_artifacts_notes_and_objective_name_on_postgres(
+    postgres: PostgresServer, pg_url: str, toy: Toy
+) -> None:
+    from optuna.artifacts import FileSystemArtifactStore, download_artifact, get_all_artifact_meta
+    from optuna_dashboard import get_note
+
+    result = toy.run(f"hydra.sweeper.storage={pg_url}", "evidence=true",
+                     "hydra.sweeper.n_trials=2", "hydra.sweeper.pruner=null")
+    assert result.returncode == 0, result.stderr
+    _assert_clean(result.stdout, result.stderr, postgres.password)
+    # A server database has no folder of its own: the default is the working dir's.
+    artifact_dir = toy.cwd / "outputs" / "studies" / "artifacts"
+    assert f"--artifact-dir {artifact_dir} --host 127.0.0.1" in result.stdout
+    storage = optuna.storages.RDBStorage(_sqlalchemy(pg_url))
+    try:
+        study = optuna.load_study(study_name="toy", storage=storage)
+        assert study.metric_names == ["mAP@.50"]
+        store = FileSystemArtifactStore(artifact_dir)
+        for trial in study.trials:
+            assert trial.state == TrialState.COMPLETE
+            metas = get_all_artifact_meta(trial, storage=storage)
+            assert sorted(m.filename for m in metas) == [
+                "per_class_ap50.png", "pipeline.config", "preview.png"]
+            config = next(m for m in metas if m.filename == "pipeline.config")
+            copy = toy.cwd / f"copy_{trial.number}.config"
+            download_artifact(artifact_store=store, artifact_id=config.artifact_id,
+                              file_path=str(copy))
+            run_dir = _run_dir(toy, trial.number)
+            assert copy.read_bytes() == (run_dir / "pipeline.config").read_bytes()
+            note = get_note(optuna.Trial(study, trial._trial_id))
+            assert f"Trial {trial.number}: COMPLETE, mAP@.50 = {trial.value:.4f}" in note
+            assert f"| trial_{trial.number} | " in note
+    finally:
+        storage.engine.dispose()

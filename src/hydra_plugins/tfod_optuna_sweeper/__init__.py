@@ -10,6 +10,10 @@ does). Plain ``-m a=1,2`` multiruns keep Hydra's basic sweeper. Keys of
 * ``study_name`` [tfod_sweep], ``direction`` [maximize];
 * ``storage`` [outputs/studies/journal.log]: a journal file, or an ``sqlite:///`` /
   ``postgresql://`` / ``mysql://`` / ``redis://`` URL (see ``_storage.py``);
+* ``artifact_dir`` [null]: the artifact store of the trials' evidence; null puts it
+  beside a journal/SQLite file (``outputs/studies/artifacts`` by default) and, for a
+  server database, in ``outputs/studies/artifacts`` of the working dir (on several
+  machines, give every worker one shared folder); see ``_evidence.py``;
 * ``n_trials`` [20]: the study's total; re-running the command resumes and runs only
   the missing trials, extra workers share the same total;
 * ``n_jobs`` [1]: local worker processes, each taking the next trial when free;
@@ -40,4 +44,10 @@ The job reports through ``reporter.open_trial_reporter()`` of this package; it r
 float (COMPLETE), raises ``optuna.TrialPruned`` (PRUNED) or anything else (FAIL, with
 ``fail_reason``). Ctrl-C/SIGTERM marks the running trial FAIL and exits 1; bad settings
 exit 2, like every tfod-sweep CLI.
+
+optuna-dashboard shows each trial's evidence: before its result is stored, the sweeper
+uploads the run's ``pipeline.config``, ``preview.png`` and a per-class AP@.50 chart as
+Optuna artifacts and saves a note with its row of the seed tables; the objective is
+named after the task's ``optimized_metric`` (``mAP@.50``). The summary printed at the
+end gives the dashboard command (storage, ``--artifact-dir``, ``--host 127.0.0.1``).
 """

@@ -46,6 +46,8 @@ class Claim:
     trial: optuna.Trial
     overrides: list[str]
     heartbeat: HeartbeatThread
+    #: The job's output dir, set once the job is launched (its files become evidence).
+    run_dir: Path | None = None
 
 
 class Claimer:

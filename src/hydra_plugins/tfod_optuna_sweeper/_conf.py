@@ -118,6 +118,11 @@ class TfodOptunaSweeperConf:
     direction: str = "maximize"
     # A journal file path (default, safe for concurrent local workers), or an RDB URL.
     storage: str | None = DEFAULT_STORAGE
+    # Folder of the trials' artifacts (pipeline.config, preview.png, per-class AP chart),
+    # shown by optuna-dashboard --artifact-dir. null: beside a journal/SQLite file
+    # (outputs/studies/artifacts by default); for a server database,
+    # outputs/studies/artifacts of the working dir (share one folder across machines).
+    artifact_dir: str | None = None
     # Total trials of the study, across resumes and workers.
     n_trials: int = 20
     # Local worker processes running trials at the same time (this one included).

@@ -24,11 +24,16 @@ from optuna.trial import TrialState
 
 from hydra_plugins.tfod_optuna_sweeper._claim import Claim, Claimer
 from hydra_plugins.tfod_optuna_sweeper._errors import StudyStopped, SweeperError
+from hydra_plugins.tfod_optuna_sweeper._evidence import EvidenceWriter, name_objective
 from hydra_plugins.tfod_optuna_sweeper._factory import build_pruner, build_sampler
 from hydra_plugins.tfod_optuna_sweeper._search_space import build_search_space, normalize_point
 from hydra_plugins.tfod_optuna_sweeper._settings import Settings, load_settings
 from hydra_plugins.tfod_optuna_sweeper._signals import deferred_interrupts, sigterm_as_interrupt
-from hydra_plugins.tfod_optuna_sweeper._storage import open_storage, resolve_storage
+from hydra_plugins.tfod_optuna_sweeper._storage import (
+    open_storage,
+    resolve_artifact_dir,
+    resolve_storage,
+)
 from hydra_plugins.tfod_optuna_sweeper._summary import summary
 from hydra_plugins.tfod_optuna_sweeper._trial import Outcome, TrialRunner
 from hydra_plugins.tfod_optuna_sweeper._workers import WorkerPool, is_extra_worker
@@ -80,11 +85,15 @@ class SweepRunner:
     ) -> None:
         self._config = config
         self._context = hydra_context
+        base_dir = Path(str(config.hydra.runtime.cwd))
+        metric = config.get("optimized_metric")
         try:
             self._settings = load_settings(config.hydra.sweeper)
-            self._study, self._location = _open_study(
-                self._settings, Path(str(config.hydra.runtime.cwd))
+            self._study, self._location = _open_study(self._settings, base_dir)
+            self._artifact_dir = resolve_artifact_dir(
+                self._settings.artifact_dir, self._location, base_dir
             )
+            name_objective(self._study, None if metric is None else str(metric))
         except SweepError as exc:
             raise SweeperError(str(exc)) from None
         except Exception as exc:
@@ -92,7 +101,8 @@ class SweepRunner:
         launcher = Plugins.instance().instantiate_launcher(
             hydra_context=hydra_context, task_function=task_function, config=config
         )
-        self._runner = TrialRunner(self._study, launcher, hydra_context, config)
+        evidence = EvidenceWriter(self._artifact_dir, None if metric is None else str(metric))
+        self._runner = TrialRunner(self._study, launcher, hydra_context, config, evidence)
 
     def sweep(self, arguments: list[str]) -> optuna.Study:
         """Fill the study up to ``n_trials``, with ``n_jobs`` local workers."""
@@ -204,4 +214,5 @@ class SweepRunner:
 
     def _report(self) -> None:
         if not is_extra_worker():
-            print(summary(self._study, self._location, self._settings.n_trials), flush=True)
+            print(summary(self._study, self._location, self._settings.n_trials,
+                          self._artifact_dir), flush=True)

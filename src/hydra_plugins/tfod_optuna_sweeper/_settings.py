@@ -60,10 +60,14 @@ def load_settings(cfg: DictConfig) -> TfodOptunaSweeperConf:
     if not isinstance(enqueue, list) or not all(isinstance(p, dict) for p in enqueue):
         raise SweeperError("hydra.sweeper.enqueue must be a list of {param: value} mappings")
     storage = resolved.get("storage")
+    artifact_dir = resolved.get("artifact_dir")
+    if artifact_dir is not None and not str(artifact_dir).strip():
+        raise SweeperError("hydra.sweeper.artifact_dir must be a folder path or null")
     return TfodOptunaSweeperConf(
         study_name=study_name,
         direction=direction,
         storage=None if storage is None else str(storage),
+        artifact_dir=None if artifact_dir is None else str(artifact_dir),
         n_trials=_int(resolved, "n_trials", 1),  # type: ignore[arg-type]
         n_jobs=_int(resolved, "n_jobs", 1),  # type: ignore[arg-type]
         max_failure_rate=float(rate),

@@ -5,8 +5,8 @@ or several ``python -m sweep`` processes) write to one study at once. SQLite ser
 writers with a database-wide lock and answers a busy writer with "database is locked";
 Optuna's ``JournalStorage`` on a ``JournalFileBackend`` instead appends one JSON line per
 operation under a short lock-file critical section and never raises for contention.
-``optuna-dashboard <file>`` opens it with no set-up. Heartbeats, which Optuna 5 only has
-for RDB storages, are added by ``_journal.HeartbeatJournalStorage``.
+``optuna-dashboard <file> --artifact-dir <folder>`` opens it with no set-up. Heartbeats,
+which Optuna 5 only has for RDB storages, are added by ``_journal.HeartbeatJournalStorage``.
 
 Accepted strings:
 
@@ -33,7 +33,9 @@ if TYPE_CHECKING:
 
     from hydra_plugins.tfod_optuna_sweeper._journal import StaleCallback
 
-DEFAULT_STORAGE = "outputs/studies/journal.log"
+DEFAULT_STORAGE_DIR = "outputs/studies"
+DEFAULT_STORAGE = f"{DEFAULT_STORAGE_DIR}/journal.log"
+ARTIFACTS_NAME = "artifacts"
 _RDB_SCHEMES = ("sqlite", "postgresql", "postgres", "mysql", "mariadb", "oracle", "mssql")
 _SQLITE_HEADER = b"SQLite format 3\x00"
 
@@ -63,10 +65,39 @@ class StorageLocation:
                 return Path(database + ".claim.lock")
         return None
 
-    @property
-    def dashboard_command(self) -> str:
-        """The command that shows this study in optuna-dashboard."""
-        return f"optuna-dashboard {shlex.quote(self.display)}"
+    def default_artifact_dir(self, base_dir: Path) -> Path:
+        """Where trials' artifacts go when ``artifact_dir`` is not set: beside the storage.
+
+        A journal file or SQLite database gets ``artifacts/`` in its own folder, so the
+        storage and its artifacts move together. A server database has no local folder:
+        its artifacts go to ``outputs/studies/artifacts`` of the directory the command ran
+        in (on several machines, point ``artifact_dir`` at one shared folder instead).
+        """
+        if self.kind == "journal":
+            return Path(self.target).parent / ARTIFACTS_NAME
+        lock = self.claim_lock  # an SQLite file: its lock sits beside it
+        if lock is not None:
+            return lock.parent / ARTIFACTS_NAME
+        return base_dir / DEFAULT_STORAGE_DIR / ARTIFACTS_NAME
+
+    def dashboard_command(self, artifact_dir: Path | None = None) -> str:
+        """The command that shows this study, and its artifacts, in optuna-dashboard.
+
+        Bound to 127.0.0.1 on purpose: the dashboard can edit notes and delete artifacts,
+        so it is not offered to the network (forward the port over SSH to view it remotely).
+        """
+        words = ["optuna-dashboard", shlex.quote(self.display)]
+        if artifact_dir is not None:
+            words += ["--artifact-dir", shlex.quote(str(artifact_dir))]
+        return " ".join([*words, "--host", "127.0.0.1"])
+
+
+def resolve_artifact_dir(spec: str | None, location: StorageLocation, base_dir: Path) -> Path:
+    """The artifact store's folder: ``spec`` (relative to ``base_dir``) or beside the storage."""
+    if spec is None or not str(spec).strip():
+        return location.default_artifact_dir(base_dir)
+    path = Path(str(spec).strip()).expanduser()
+    return path if path.is_absolute() else base_dir / path
 
 
 def _sqlalchemy_url(url: str) -> URL:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
+from pathlib import Path
 
 import optuna
 from optuna.trial import TrialState
@@ -20,7 +21,8 @@ _ORDER = (
 )
 
 
-def summary(study: optuna.Study, location: StorageLocation, n_trials: int) -> str:
+def summary(study: optuna.Study, location: StorageLocation, n_trials: int,
+            artifact_dir: Path | None = None) -> str:
     """Counts by state, the best trial, the storage and the dashboard command."""
     trials = study.get_trials(deepcopy=False)
     counts = Counter(t.state for t in trials)
@@ -38,7 +40,9 @@ def summary(study: optuna.Study, location: StorageLocation, n_trials: int) -> st
         lines.append(f"best: trial {best.number}, value {best.value:.6g}, params {params}")
         lines.append(_against_baseline(study, complete))
     lines.append(f"storage: {location.display}")
-    lines.append(f"view it with: {location.dashboard_command}")
+    if artifact_dir is not None:
+        lines.append(f"artifacts: {artifact_dir}")
+    lines.append(f"view it with: {location.dashboard_command(artifact_dir)}")
     return "\n".join(lines)
 
 

@@ -23,6 +23,7 @@ from optuna.trial import TrialState
 from hydra_plugins.tfod_optuna_sweeper._attrs import FAIL_REASON, INTERRUPTED
 from hydra_plugins.tfod_optuna_sweeper._claim import Claim
 from hydra_plugins.tfod_optuna_sweeper._errors import SweeperError
+from hydra_plugins.tfod_optuna_sweeper._evidence import EvidenceWriter
 from tfod_sweep.errors import one_line
 
 log = logging.getLogger(__name__)
@@ -71,11 +72,13 @@ class TrialRunner:
         launcher: Launcher,
         hydra_context: HydraContext,
         config: DictConfig,
+        evidence: EvidenceWriter | None = None,
     ) -> None:
         self._study = study
         self._launcher = launcher
         self._context = hydra_context
         self._config = config
+        self._evidence = evidence
 
     def run_dir(self, claim: Claim) -> Path:
         """The job's output dir; composing it also surfaces config errors as a FAIL."""
@@ -100,6 +103,7 @@ class TrialRunner:
             self.finish(claim, Outcome(TrialState.FAIL, reason=reason))
             raise SweeperError(f"trial {number}: {reason}")
         log.info("trial %d: %s", number, " ".join(claim.overrides))
+        claim.run_dir = run_dir.absolute()
         try:
             returns = self._launcher.launch([claim.overrides], initial_job_idx=number)
         except SystemExit as exc:  # the job called sys.exit(): its failure, not the sweep's
@@ -110,9 +114,16 @@ class TrialRunner:
         return outcome_of(returns[0], number)
 
     def finish(self, claim: Claim, outcome: Outcome) -> None:
-        """Stop the heartbeat, then store the outcome (a late tell is logged, not fatal)."""
-        claim.heartbeat.stop()
+        """Attach the run's evidence, stop the heartbeat, then store the outcome.
+
+        The evidence goes first: Optuna accepts no artifact on a finished trial. A late
+        tell is logged, not fatal.
+        """
         trial = claim.trial
+        if self._evidence is not None and claim.run_dir is not None:
+            self._evidence.attach(self._study, trial, claim.run_dir, outcome.state,
+                                  outcome.value, outcome.reason)
+        claim.heartbeat.stop()
         try:
             if outcome.state == TrialState.FAIL:
                 trial.set_user_attr(FAIL_REASON, outcome.reason or "unknown")

@@ -2,18 +2,76 @@
 
 It "trains" for ``num_steps`` steps; the value after step ``s`` is ``x * s / num_steps``,
 reported through the sweeper plugin's ``reporter.open_trial_reporter()`` exactly as the real task
-does. Knobs make it slow, fail or hang on purpose.
+does. Knobs make it slow, fail or hang on purpose. With ``evidence=true`` it also writes
+what a real run leaves in its run dir (``pipeline.config`` first, ``metrics.json`` after
+every step, ``preview.png`` at the end unless ``preview=false``) and sets the same
+user attributes, so the sweeper's artifacts and notes can be tested in seconds.
 """
 
 from __future__ import annotations
 
 import os
 import time
+from pathlib import Path
 
 import hydra
+from hydra.core.hydra_config import HydraConfig
 from omegaconf import DictConfig
 
-from hydra_plugins.tfod_optuna_sweeper.reporter import open_trial_reporter
+from hydra_plugins.tfod_optuna_sweeper.reporter import TrialReporter, open_trial_reporter
+from tfod_sweep.metric_names import COCO_METRICS, LOSS_COMPONENTS
+from tfod_sweep.run_metrics import RunMetrics
+
+CLASSES = ("circle", "square", "triangle")
+
+
+def _coco(value: float) -> dict[str, float]:
+    """Plausible COCO numbers around ``value`` (the mAP@.50), and SSD losses."""
+    metrics = {name: round(value * (0.9 - 0.05 * i), 6) for i, name in enumerate(COCO_METRICS)}
+    metrics["DetectionBoxes_Precision/mAP@.50IOU"] = value
+    losses = dict(zip(LOSS_COMPONENTS["ssd"], (0.4, 0.6, 0.1, 1.1), strict=True))
+    return {**metrics, **{k: round(v * (1.5 - value), 6) for k, v in losses.items()}}
+
+
+class Evidence:
+    """The files a real run writes into its run dir, in the real formats."""
+
+    def __init__(self, cfg: DictConfig, run_dir: Path, reporter: TrialReporter | None) -> None:
+        self.run_dir = run_dir
+        self.reporter = reporter
+        run_dir.mkdir(parents=True, exist_ok=True)
+        pipeline = run_dir / "pipeline.config"
+        pipeline.write_text(f"# toy pipeline\nmodel {{ ssd {{ num_classes: {len(CLASSES)} }} }}\n"
+                            f"train_config {{ batch_size: {cfg.y} }}  # x={cfg.x} opt={cfg.opt}\n")
+        self.record = RunMetrics(
+            name=run_dir.name, arch="ssd", num_classes=len(CLASSES), batch_size=int(cfg.y),
+            resolution=[64, 64], optimized_metric=str(cfg.optimized_metric), seed=0,
+            pipeline_config=str(pipeline), run_dir=str(run_dir),
+        )
+        if reporter is not None:
+            reporter.set_user_attrs({"run_dir": str(run_dir), "pipeline_config": str(pipeline)})
+
+    def evaluated(self, step: int, value: float, seconds: float) -> None:
+        self.record.evaluations.append({"step": step, **_coco(value)})
+        self.record.steps = step
+        self.record.train_seconds = seconds
+        self.record.write(self.run_dir)
+
+    def finished(self, value: float, preview: bool) -> None:
+        self.record.final = _coco(value)
+        self.record.per_class = {
+            name: {"AP@.50IOU": round(min(1.0, value * (1.2 - 0.3 * i)), 6),
+                   "AP": round(value * (0.7 - 0.2 * i), 6)}
+            for i, name in enumerate(CLASSES)
+        }
+        self.record.write(self.run_dir)
+        if preview:
+            from PIL import Image
+
+            Image.new("RGB", (48, 32), (40, int(200 * value), 90)).save(
+                self.run_dir / "preview.png")
+        if self.reporter is not None:
+            self.reporter.set_user_attrs({**self.record.final, "steps": self.record.steps})
 
 
 @hydra.main(version_base="1.3", config_path="conf", config_name="config")
@@ -22,6 +80,10 @@ def main(cfg: DictConfig) -> float:
     reporter = open_trial_reporter()
     if reporter is None:
         print(f"toy: no trial reporter (x={cfg.x})", flush=True)
+    evidence = None
+    if cfg.evidence:
+        evidence = Evidence(cfg, Path(HydraConfig.get().runtime.output_dir), reporter)
+    started = time.monotonic()
     slow = cfg.slow_x_above is not None and cfg.x > cfg.slow_x_above
     pause = cfg.slow_seconds_per_step if slow else cfg.seconds_per_step
     value = 0.0
@@ -30,8 +92,12 @@ def main(cfg: DictConfig) -> float:
         if cfg.fail_x_below is not None and cfg.x < cfg.fail_x_below:
             raise ValueError(f"toy failure: x={cfg.x} is below {cfg.fail_x_below}")
         value = cfg.x * step / cfg.num_steps
+        if evidence is not None:
+            evidence.evaluated(step, value, time.monotonic() - started)
         if reporter is not None:
             reporter.report(value=value, step=step)
+    if evidence is not None:
+        evidence.finished(value, bool(cfg.preview))
     if reporter is not None:
         reporter.set_user_attrs(
             {"seen": {"x": cfg.x, "y": cfg.y, "opt": cfg.opt}, "pid": os.getpid(), "steps": step}
