@@ -40,14 +40,26 @@ def test_tiny_run_splits_its_time_into_phases(tiny_run):
     metrics = json.loads((run_dir / "metrics.json").read_text())
     phases = metrics["phase_seconds"]
     expected = {"tf_import", "build", "first_step", "train_steps", "checkpoint",
-                "eval_detect", "eval_score", "logging"}
+                "eval_detect", "eval_score", "logging", "preview"}
     assert set(phases) == expected
     assert all(seconds > 0 for seconds in phases.values()), phases
     # images/s is read off the timed steps (all but the first), so the two agree.
     assert metrics["images_per_second"] == pytest.approx(4 * 11 / phases["train_steps"],
                                                          rel=1e-2)
-    loop_phases = sum(phases[p] for p in expected - {"tf_import", "build"})
+    loop_phases = sum(phases[p] for p in expected - {"tf_import", "build", "preview"})
     assert loop_phases <= metrics["train_seconds"] + 0.01  # phases are rounded to 1 ms
+
+
+def test_tiny_run_draws_the_first_val_images_with_their_detections(tiny_run):
+    from PIL import Image
+
+    run_dir, _ = tiny_run
+    metrics = json.loads((run_dir / "metrics.json").read_text())
+    tile = 2 * metrics["config"]["dataset"]["synthetic"]["image_size"]  # enlarged 2x
+    with Image.open(run_dir / "preview.png") as preview:
+        assert preview.format == "PNG"
+        # The first 12 val images, 4 to a row, 4 px apart.
+        assert preview.size == (4 * tile + 3 * 4, 3 * tile + 2 * 4)
 
 
 def test_reported_map_equals_plain_pycocotools(tiny_run):

@@ -9,13 +9,26 @@ from typing import Any
 from omegaconf import DictConfig, OmegaConf
 
 from tfod_sweep.data.label_map import read_label_map
-from tfod_sweep.errors import ConfigError
+from tfod_sweep.errors import ConfigError, DataError
 from tfod_sweep.fileio import atomic_write_text
 from tfod_sweep.metric_names import COCO_METRICS, LOSS_COMPONENTS
 from tfod_sweep.phase_times import PhaseTimes
+from tfod_sweep.preview import draw_preview, read_preview_images
 from tfod_sweep.report import seed_tables
 from tfod_sweep.reporting import TrialReporter
 from tfod_sweep.run_metrics import RunMetrics
+
+#: The picture of the final model's detections on the first val images, in every run dir.
+PREVIEW = "preview.png"
+
+
+def write_preview(path: Path, val_paths: list[str], detections: list[dict[str, Any]],
+                  names: dict[int, str]) -> None:
+    """Draw the preview; a failure costs only the picture, never the finished run."""
+    try:
+        draw_preview(read_preview_images(val_paths), detections, names, path)
+    except (OSError, ValueError, DataError) as error:
+        print(f"warning: no {path.name}: {error}")
 
 
 def _start_record(cfg: DictConfig, run_dir: Path, pipeline_path: Path,
@@ -149,8 +162,13 @@ def train_and_evaluate(cfg: DictConfig, run_dir: Path, pipeline_path: Path,
         for phase, seconds in outcome.phase_seconds.items():
             times.add(phase, seconds)
     record.phase_seconds = times.rounded()
-    record.write(run_dir)
+    record.write(run_dir)  # the result is safe before the picture is drawn
     atomic_write_text(run_dir / "detections.json", json.dumps(final.detections))
+    with times.phase("preview"):
+        val_paths = list(setup.configs["eval_input_configs"][0].tf_record_input_reader.input_path)
+        write_preview(run_dir / PREVIEW, val_paths, final.detections, names)
+    record.phase_seconds = times.rounded()
+    record.write(run_dir)
     print()
     print(seed_tables([record.to_dict()]))
     if reporter is not None:
