@@ -5,7 +5,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: install demo test test-fast test-chaos lint dashboard
+.PHONY: install demo test test-fast test-chaos lint dashboard dashboard-screenshot
 
 # Reinstall only when the project's dependencies change.
 $(STAMP): pyproject.toml
@@ -19,14 +19,14 @@ install: $(STAMP)
 demo: install
 	$(PY) -m sweep experiment=demo
 
-test: install postgres
+test: install postgres chromium
 	$(PY) -m pytest -m "not chaos"
 
 # Timed kill/interrupt tests: they failed intermittently under load (see the README).
 test-chaos: install postgres
 	$(PY) -m pytest -m chaos
 
-test-fast: install postgres
+test-fast: install postgres chromium
 	$(PY) -m pytest -m "not slow and not chaos"
 
 # The PostgreSQL tests start a throwaway server themselves; they only need it installed.
@@ -35,8 +35,25 @@ postgres:
 	@ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || \
 		(apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql)
 
+# The dashboard test drives Debian's headless Chromium through chromedriver (selenium);
+# a browser downloaded by a Python package cannot be fetched here.
+.PHONY: chromium
+chromium:
+	@test -x /usr/bin/chromedriver || \
+		(apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver)
+
 lint: install
 	$(VENV)/bin/ruff check src sweep tests
 
+# The studies of `python -m sweep -m hparams_search=...` with their trials' artifacts, on
+# http://127.0.0.1:$(DASHBOARD_PORT)/ only (forward the port to view it from elsewhere).
+STORAGE ?= outputs/studies/journal.log
+ARTIFACTS ?= outputs/studies/artifacts
+DASHBOARD_PORT ?= 8080
 dashboard: install
-	$(VENV)/bin/optuna-dashboard outputs/studies/journal.log
+	@mkdir -p $(ARTIFACTS)
+	$(VENV)/bin/optuna-dashboard '$(STORAGE)' --artifact-dir '$(ARTIFACTS)' --host 127.0.0.1 --port $(DASHBOARD_PORT)
+
+# docs/dashboard.png for the README: a toy study's best trial, in headless Chromium.
+dashboard-screenshot: install chromium
+	$(PY) -m tests.dashboard.screenshot --out docs/dashboard.png

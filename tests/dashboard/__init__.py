@@ -1,0 +1,1 @@
+"""Tests of optuna-dashboard pages in headless Chromium."""
