@@ -14,6 +14,7 @@ import matplotlib
 matplotlib.use("Agg")  # files only: no display on servers and CI
 
 import matplotlib.pyplot as plt  # noqa: E402
+from matplotlib.ticker import MaxNLocator  # noqa: E402
 
 AP50 = "AP@.50IOU"
 
@@ -61,6 +62,8 @@ class Curve:
     state: str = "COMPLETE"
 
 
+#: More cut curves than this are not named on the plot (the trials table names them).
+MAX_NAMED_CUTS = 8
 # Colour and end marker per state: a pruned curve ends in a cross where the pruner cut it.
 _STYLES = {
     "COMPLETE": ("tab:blue", "-", None),
@@ -80,6 +83,8 @@ def learning_curves(curves: Sequence[Curve], path: Path, ylabel: str,
     drawn = [curve for curve in curves if curve.steps]
     if not drawn:
         raise ValueError("no curve has an evaluation to plot")
+    cut = [curve for curve in drawn if _STYLES.get(curve.state, _STYLES["COMPLETE"])[2]]
+    name_cuts = len(cut) <= MAX_NAMED_CUTS
     fig, ax = plt.subplots(figsize=(7.0, 4.5), dpi=100)
     try:
         labelled: set[str] = set()
@@ -93,10 +98,12 @@ def learning_curves(curves: Sequence[Curve], path: Path, ylabel: str,
                     color="black" if is_best else colour, linewidth=2.5 if is_best else 1.2,
                     alpha=1.0 if is_best else 0.75, label=label, zorder=3 if is_best else 2)
             if marker is not None:
-                ax.plot(curve.steps[-1:], curve.values[-1:], marker=marker, markersize=10,
-                        color=colour, linestyle="none", zorder=4)
-                ax.annotate(curve.name, (curve.steps[-1], curve.values[-1]), fontsize=7,
-                            xytext=(4, -10), textcoords="offset points", color=colour)
+                ax.plot(curve.steps[-1:], curve.values[-1:], marker=marker, markersize=9,
+                        color=colour, linestyle="none", alpha=0.8, zorder=4)
+                if name_cuts:
+                    ax.annotate(curve.name, (curve.steps[-1], curve.values[-1]), fontsize=7,
+                                xytext=(4, -10), textcoords="offset points", color=colour)
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
         ax.set_xlabel("training step")
         ax.set_ylabel(ylabel)
         ax.set_title(title or f"{ylabel} at each evaluation")

@@ -8,7 +8,6 @@ written into the report folder as the document is built; the caller writes the t
 from __future__ import annotations
 
 import math
-import re
 from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
@@ -34,6 +33,7 @@ CURVES_FILE = "curves.png"
 HISTORY_FILE = "history.png"
 IMPORTANCE_FILE = "importances.png"
 CONTOUR_FILE = "contour.png"
+SLICES_FILE = "slices.png"
 _STATE_ORDER = ("COMPLETE", "PRUNED", "FAIL", "RUNNING", "WAITING")
 
 
@@ -87,10 +87,6 @@ def _importance_caption(study: optuna.Study, target: str) -> str:
             f"{target} ({top} of {complete} COMPLETE trials)")
 
 
-def _file_name(param: str) -> str:
-    return "slice_" + re.sub(r"[^A-Za-z0-9_]+", "_", param) + ".png"
-
-
 def _plots(study: optuna.Study, rows: list[TrialRow], best: TrialRow | None,
            target: str, out: Path) -> list[Block]:
     blocks: list[Block] = [Heading("Learning curves")]
@@ -111,14 +107,9 @@ def _plots(study: optuna.Study, rows: list[TrialRow], best: TrialRow | None,
         _figure(lambda: study_plots.param_importances(study, out / IMPORTANCE_FILE, target),
                 _importance_caption(study, target)),
         Heading("Slices"),
+        _figure(lambda: study_plots.slices(study, out / SLICES_FILE, target),
+                f"{target} against each parameter; darker dots are later trials"),
     ]
-    params = list(study_plots.searched_params(study))
-    for param in params:
-        blocks.append(_figure(
-            lambda p=param: study_plots.slice_plot(study, p, out / _file_name(p), target),
-            f"{target} against {param}"))
-    if not params:
-        blocks.append(Note("slices: no trial has drawn parameters yet"))
     blocks.append(Heading("Contour"))
     pair = study_plots.contour_pair(study)
     if pair is None:

@@ -26,9 +26,7 @@ from tests.report.conftest import STUDY, MadeStudy
 from tfod_sweep.metric_names import COCO_METRICS, LOSS_COMPONENTS
 from tfod_sweep.run_metrics import RunMetrics
 
-PLOTS = {"curves.png", "history.png", "importances.png", "contour.png", "slice_x.png",
-         "slice_loss_gamma.png", "slice_loss_alpha.png", "slice_backbone_min_depth.png",
-         "slice_backbone_depth_multiplier.png"}
+PLOTS = {"curves.png", "history.png", "importances.png", "slices.png", "contour.png"}
 
 
 def cells(line: str) -> list[str]:
