@@ -18,6 +18,7 @@ from object_detection import model_lib, model_lib_v2
 from object_detection.core import standard_fields as fields
 from tqdm import tqdm
 
+from tfod_sweep.coco_boxes import coco_annotation, coco_detection, image_id
 from tfod_sweep.coco_metrics import coco_from_dict, score_detections
 
 InputFields = fields.InputDataFields
@@ -54,17 +55,6 @@ def make_eval_step(model: Any, autograph: bool = False) -> Callable:
     return eval_step
 
 
-def _image_id(source_id: bytes) -> int | str:
-    text = source_id.decode()
-    return int(text) if text.isdigit() else text
-
-
-def _absolute_xywh(box: np.ndarray, height: int, width: int) -> list[float]:
-    ymin, xmin, ymax, xmax = box
-    x, y = float(xmin * width), float(ymin * height)
-    return [x, y, float(xmax * width) - x, float(ymax * height) - y]
-
-
 def evaluate(model: Any, eval_step: Callable, dataset: tf.data.Dataset,
              max_images: int | None = None, show_progress: bool = True) -> EvalResult:
     """Run the model over `dataset` and score it with pycocotools."""
@@ -92,22 +82,16 @@ def evaluate(model: Any, eval_step: Callable, dataset: tf.data.Dataset,
         det_scores = outputs[DetectionFields.detection_scores].numpy()
         det_classes = outputs[DetectionFields.detection_classes].numpy().astype(int) + 1
         for i, source_id in enumerate(source_ids):
-            image_id = _image_id(source_id)
+            image = image_id(source_id)
             height, width = int(shapes[i][0]), int(shapes[i][1])
-            gt_images.append({"id": image_id, "height": height, "width": width})
+            gt_images.append({"id": image, "height": height, "width": width})
             for j in range(int(num_gt[i])):
-                xywh = _absolute_xywh(gt_boxes[i, j], height, width)
-                gt_annotations.append({
-                    "id": len(gt_annotations) + 1, "image_id": image_id,
-                    "category_id": int(gt_classes[i, j]), "bbox": xywh,
-                    "area": xywh[2] * xywh[3], "iscrowd": 0,
-                })
+                gt_annotations.append(coco_annotation(len(gt_annotations) + 1, image,
+                                                      gt_classes[i, j], gt_boxes[i, j],
+                                                      height, width))
             for j in range(num_det[i]):
-                detections.append({
-                    "image_id": image_id, "category_id": int(det_classes[i, j]),
-                    "bbox": [round(v, 3) for v in _absolute_xywh(det_boxes[i, j], height, width)],
-                    "score": round(float(det_scores[i, j]), 6),
-                })
+                detections.append(coco_detection(image, det_classes[i, j], det_boxes[i, j],
+                                                 det_scores[i, j], height, width))
     score_started = time.perf_counter()
     categories = sorted({a["category_id"] for a in gt_annotations}
                         | {d["category_id"] for d in detections})
