@@ -49,9 +49,12 @@ def objective_name(study: optuna.Study, fallback: str | None) -> str:
 def _trials_table(rows: list[TrialRow], target: str) -> Block:
     params = params_of(rows)
     headers = ("trial", "state", target, *params, "steps", "note")
+    baseline = min((row.number for row in rows if row.enqueued), default=None)
     cells = []
     for row in rows:
-        note = "; ".join(part for part in ("enqueued" if row.enqueued else "", row.note) if part)
+        origin = "baseline (first enqueued)" if row.number == baseline else (
+            "enqueued" if row.enqueued else "")
+        note = "; ".join(part for part in (origin, row.note) if part)
         cells.append((row.name, row.state, format_value(row.seed_values),
                       *(format_param(row.params[p]) if p in row.params else "" for p in params),
                       "" if row.steps is None else str(row.steps), note))

@@ -148,6 +148,8 @@ def trial_row(trial: FrozenTrial, study_dir: Path | None) -> TrialRow:
     steps = trial.user_attrs.get("steps")
     if not isinstance(steps, int):
         steps = metrics.get("steps") or (curve[-1][0] if curve else None)
+    if metrics.get("steps") is None:  # the storage knows where the curve stopped
+        metrics["steps"] = steps
     return TrialRow(
         number=trial.number, state=trial.state.name, params=dict(trial.params),
         value=trial.value if trial.state == TrialState.COMPLETE else None,

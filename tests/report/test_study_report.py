@@ -121,7 +121,8 @@ def test_trials_table_equals_the_storage(focal_study: MadeStudy, made_report: Pa
             step, value = max(trial.intermediate_values.items())
             assert f"pruned at step {step} ({value:.4f})" in row["note"]
             assert row["steps"] == str(step)
-    assert rows[0]["note"].startswith("enqueued")
+    assert rows[0]["note"] == "baseline (first enqueued)"
+    assert rows[1]["note"] == "enqueued"
 
 
 def test_verdict_and_seed_tables_name_every_trial(focal_study: MadeStudy,
@@ -135,8 +136,9 @@ def test_verdict_and_seed_tables_name_every_trial(focal_study: MadeStudy,
             f"{baseline.number}: {baseline.value:.3f} (n=1); difference "
             f"{best.value - baseline.value:+.3f}") in verdict
     for caption in ("Average Precision", "Average Recall", "loss"):
-        assert [row["No"] for row in table(markdown, caption)] == [
-            f"trial_{n}" for n in range(7)]
+        rows = table(markdown, caption)
+        assert [row["No"] for row in rows] == [f"trial_{n}" for n in range(7)]
+        assert [row["steps"] for row in rows] == ["4", "4", "n/a", "4", "4", "1", "4"]
     assert f"best: trial_{best.number}" in markdown
 
 
