@@ -66,12 +66,26 @@ class Evidence:
         }
         self.record.write(self.run_dir)
         if preview:
-            from PIL import Image
-
-            Image.new("RGB", (48, 32), (40, int(200 * value), 90)).save(
-                self.run_dir / "preview.png")
+            self._draw_preview(value)
         if self.reporter is not None:
             self.reporter.set_user_attrs({**self.record.final, "steps": self.record.steps})
+
+
+    def _draw_preview(self, value: float) -> None:
+        """Like a real preview: tiles with a shape, its true box (green), a guess (red)."""
+        from PIL import Image, ImageDraw
+
+        tile, miss = 64, round(12 * (1.0 - value))  # a better trial guesses closer
+        picture = Image.new("RGB", (3 * tile, 2 * tile), "white")
+        draw = ImageDraw.Draw(picture)
+        for index in range(6):
+            left, top = (index % 3) * tile + 14, (index // 3) * tile + 14
+            box = (left, top, left + 34, top + 34)
+            shape = draw.ellipse if index % 2 else draw.rectangle
+            shape(box, fill=("royalblue", "orange", "purple")[index % 3])
+            draw.rectangle(box, outline="green", width=2)
+            draw.rectangle(tuple(c + miss for c in box), outline="red", width=2)
+        picture.save(self.run_dir / "preview.png")
 
 
 @hydra.main(version_base="1.3", config_path="conf", config_name="config")
