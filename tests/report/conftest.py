@@ -6,6 +6,7 @@ hparams_search=...` would make it; tests that change it work on a copy.
 
 from __future__ import annotations
 
+import re
 import shutil
 import sys
 from dataclasses import dataclass
@@ -59,3 +60,16 @@ def focal_study(tmp_path_factory: pytest.TempPathFactory) -> MadeStudy:
     assert states == ["COMPLETE", "COMPLETE", "FAIL", "COMPLETE", "COMPLETE", "PRUNED",
                       "COMPLETE"], states
     return MadeStudy(cwd, toy)
+
+
+def cells(line: str) -> list[str]:
+    """The cells of a markdown table row (a `\\|` inside a cell is not a separator)."""
+    return [cell.strip().replace("\\|", "|") for cell in re.split(r"(?<!\\)\|", line)[1:-1]]
+
+
+def table(markdown: str, caption: str) -> list[dict[str, str]]:
+    """The rows of the table under `**caption**`, as {header: cell}."""
+    block = markdown.split(f"**{caption}**\n\n", 1)[1].split("\n\n", 1)[0]
+    lines = block.strip().splitlines()
+    headers = cells(lines[0])
+    return [dict(zip(headers, cells(line), strict=True)) for line in lines[2:]]

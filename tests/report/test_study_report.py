@@ -22,24 +22,11 @@ from PIL import Image
 
 from sweep.report import main
 from tests.conftest import REPO
-from tests.report.conftest import STUDY, MadeStudy
+from tests.report.conftest import STUDY, MadeStudy, table
 from tfod_sweep.metric_names import COCO_METRICS, LOSS_COMPONENTS
 from tfod_sweep.run_metrics import RunMetrics
 
 PLOTS = {"curves.png", "history.png", "importances.png", "slices.png", "contour.png"}
-
-
-def cells(line: str) -> list[str]:
-    """The cells of a markdown table row (a `\\|` inside a cell is not a separator)."""
-    return [cell.strip().replace("\\|", "|") for cell in re.split(r"(?<!\\)\|", line)[1:-1]]
-
-
-def table(markdown: str, caption: str) -> list[dict[str, str]]:
-    """The rows of the table under `**caption**`, as {header: cell}."""
-    block = markdown.split(f"**{caption}**\n\n", 1)[1].split("\n\n", 1)[0]
-    lines = block.strip().splitlines()
-    headers = cells(lines[0])
-    return [dict(zip(headers, cells(line), strict=True)) for line in lines[2:]]
 
 
 def stored_trials(journal: Path) -> list[FrozenTrial]:
