@@ -243,3 +243,30 @@ def test_a_pruned_first_seed_shows_its_last_evaluation(tmp_path: Path) -> None:
     row, finished = found
     assert not finished
     assert row["final"][AP50] == 0.25 and row["name"] == "trial_2"
+
+
+def test_a_trial_another_worker_already_failed_gets_nothing_and_no_warning(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Its worker was presumed lost; the retry, not this late finisher, shows the evidence."""
+    from hydra_plugins.tfod_optuna_sweeper._evidence import EvidenceWriter
+    from hydra_plugins.tfod_optuna_sweeper._storage import open_storage
+
+    storage = open_storage(resolve_storage("j.log", tmp_path))
+    study = optuna.create_study(study_name="s", storage=storage)
+    trial = study.ask()
+    run_dir = _seed_run(tmp_path / "trial_0", 0, 0.4)
+    (run_dir / "pipeline.config").write_text("model {}\n")
+    late, live = trial, study.ask()
+    study.tell(late, state=TrialState.FAIL)  # what the reaper of another worker does
+    writer = EvidenceWriter(tmp_path / "artifacts", AP50)
+    with caplog.at_level("WARNING"):
+        writer.attach(study, late, tmp_path / "trial_0", TrialState.COMPLETE, 0.4, None)
+        writer.attach(study, live, tmp_path / "trial_0", TrialState.COMPLETE, 0.4, None)
+    assert [r for r in caplog.records if r.levelname == "WARNING"] == []
+    assert get_all_artifact_meta(study.trials[0], storage=storage) == []
+    assert get_note(late) == ""
+    # The live one gets its first seed's files (this metrics.json has no per-class AP).
+    assert [m.filename for m in get_all_artifact_meta(live, storage=storage)] == [
+        "pipeline.config"]
+    assert "Trial 1: COMPLETE, mAP@.50 = 0.4000" in get_note(live)

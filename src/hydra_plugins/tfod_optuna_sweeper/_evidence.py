@@ -159,6 +159,8 @@ class EvidenceWriter:
         problems: list[str] = []
         try:
             frozen = study._storage.get_trial(trial._trial_id)  # the job's attrs, fresh
+            if frozen.state != TrialState.RUNNING:
+                return  # another worker found it lost and failed it; its retry attaches
             run = speaking_run(job_dir, frozen.user_attrs.get("run_dir"))
             self._upload(trial, run, job_dir, problems)
         except Exception as exc:
