@@ -66,7 +66,8 @@ def _summary(study: optuna.Study, rows: list[TrialRow], storage: str,
     counts = Counter(row.state for row in rows)
     states = ", ".join(f"{state} {counts[state]}" for state in _STATE_ORDER if counts[state])
     lines = [f"storage: {storage}",
-             f"direction: {study.direction.name.lower()}; {len(rows)} trials: {states or 'none'}"]
+             f"direction: {study.direction.name.lower()}; {len(rows)} "
+             f"trial{'s' * (len(rows) != 1)}: {states or 'none'}"]
     if best is not None:
         params = ", ".join(f"{k}={format_param(v)}" for k, v in best.params.items())
         lines.append(f"best: {best.name}, {format_value(best.seed_values)}, {params}")

@@ -262,3 +262,25 @@ def test_report_md_and_index_html_show_the_same_cells(made_report: Path) -> None
         for row in table(markdown, caption):
             for cell in row.values():
                 assert f"<td>{html.escape(cell)}</td>" in page
+
+
+def test_seeded_trials_show_mean_and_std_and_the_noise_verdict(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """A study whose trials carry value_per_seed, as seeds_per_trial=3 stores it."""
+    journal = tmp_path / "journal.log"
+    study = optuna.create_study(study_name="seeded", direction="maximize",
+                                storage=JournalStorage(JournalFileBackend(str(journal))))
+    study.enqueue_trial({"loss.gamma": 2.0})
+    for per_seed in ((0.30, 0.31, 0.29), (0.50, 0.52, 0.48)):
+        trial = study.ask({"loss.gamma": optuna.distributions.FloatDistribution(0.5, 4.0)})
+        trial.set_user_attr("value_per_seed", list(per_seed))
+        study.tell(trial, sum(per_seed) / 3)
+    code, out, err = report(capsys, "--storage", str(journal), "--out", str(tmp_path / "r"))
+    assert code == 0, err
+    rows = table(out, "Trials")
+    assert [row["Objective Value"] for row in rows] == [
+        "0.3000 ± 0.0100 (n=3)", "0.5000 ± 0.0200 (n=3)"]
+    assert rows[0]["note"] == "baseline (first enqueued)" and rows[0]["loss.gamma"] == "2.0"
+    verdict = out.split("**Best vs baseline**", 1)[1]
+    assert "best trial 1: 0.500 ± 0.020 (n=3) vs baseline trial 0: 0.300 ± 0.010 (n=3)" in verdict
+    assert "the difference exceeds 2 x standard error" in verdict
