@@ -270,3 +270,31 @@ def test_a_trial_another_worker_already_failed_gets_nothing_and_no_warning(
     assert [m.filename for m in get_all_artifact_meta(live, storage=storage)] == [
         "pipeline.config"]
     assert "Trial 1: COMPLETE, mAP@.50 = 0.4000" in get_note(live)
+
+
+def test_the_evidence_step_loads_no_tensorflow(tmp_path: Path) -> None:
+    """The sweeper process draws the chart and writes the note without importing TF."""
+    import subprocess
+    import sys
+
+    run_dir = _seed_run(tmp_path / "trial_0", 0, 0.4)
+    metrics = json.loads((run_dir / "metrics.json").read_text())
+    metrics["per_class"] = {"circle": {"AP@.50IOU": 0.5, "AP": 0.3}}
+    (run_dir / "metrics.json").write_text(json.dumps(metrics))
+    code = (
+        "import sys, optuna\n"
+        "from pathlib import Path\n"
+        "from optuna.trial import TrialState\n"
+        "from hydra_plugins.tfod_optuna_sweeper._evidence import EvidenceWriter\n"
+        "study = optuna.create_study()\n"
+        "trial = study.ask()\n"
+        f"EvidenceWriter(Path({str(tmp_path / 'art')!r}), 'x/mAP@.50IOU').attach(\n"
+        f"    study, trial, Path({str(tmp_path / 'trial_0')!r}), TrialState.COMPLETE, 0.4, None)\n"
+        "assert len(list(Path(" + repr(str(tmp_path / "art")) + ").iterdir())) == 1\n"
+        "print(sorted(m for m in sys.modules if m.split('.')[0] in "
+        "('tensorflow', 'object_detection', 'keras')))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "[]"
