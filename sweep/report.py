@@ -129,28 +129,6 @@ def load_study(source: StudySource) -> tuple[Any, str] | None:
     return study, location.display
 
 
-def _runs_report(paths: list[Path], out: Path) -> Document:
-    from tfod_sweep.runs_report import runs_document
-
-    runs = _finished_runs(paths)
-    return runs_document(runs, out, f"Runs: {', '.join(str(p) for p in paths)}")
-
-
-def _study_report(source: StudySource, out: Path | None,
-                  paths: list[Path]) -> tuple[Document, Path] | None:
-    """The study's report, or None when a guessed storage does not hold the study."""
-    from tfod_sweep.study_report import study_document
-
-    loaded = load_study(source)
-    if loaded is None:
-        return None
-    study, display = loaded
-    folder = out or (paths[0] / "report" if paths else Path(f"report_{study.study_name}"))
-    doc = study_document(study, folder, storage=display, study_dir=source.study_dir,
-                         target=source.optimized_metric)
-    return doc, folder
-
-
 def _default_out(paths: list[Path]) -> Path:
     first = paths[0]
     return (first if first.is_dir() else first.parent) / "report"
@@ -163,6 +141,32 @@ def _clear_previous(folder: Path) -> None:
             png.unlink()
 
 
+def _runs_report(paths: list[Path], out: Path | None) -> tuple[Document, Path]:
+    from tfod_sweep.runs_report import runs_document
+
+    runs = _finished_runs(paths)
+    folder = out or _default_out(paths)
+    _clear_previous(folder)
+    title = f"Runs: {', '.join(str(p) for p in paths)}"
+    return runs_document(runs, folder, title), folder
+
+
+def _study_report(source: StudySource, out: Path | None,
+                  paths: list[Path]) -> tuple[Document, Path] | None:
+    """The study's report, or None when a guessed storage does not hold the study."""
+    from tfod_sweep.study_report import study_document
+
+    loaded = load_study(source)
+    if loaded is None:
+        return None
+    study, display = loaded
+    folder = out or (_default_out(paths) if paths else Path(f"report_{study.study_name}"))
+    _clear_previous(folder)
+    doc = study_document(study, folder, storage=display, study_dir=source.study_dir,
+                         target=source.optimized_metric)
+    return doc, folder
+
+
 def build(paths: list[Path], out: Path | None, storage: str | None,
           study: str | None) -> tuple[Document, Path]:
     """Locate what to report on, draw its PNGs into the folder, return the document."""
@@ -173,15 +177,10 @@ def build(paths: list[Path], out: Path | None, storage: str | None,
             raise SweepError(f"{path}: no such file or directory")
     source = locate_study(paths, storage, study)
     if source is not None:
-        folder = out or (_default_out(paths) if paths else None)
-        if folder is not None:
-            _clear_previous(folder)
-        built = _study_report(source, folder, paths)
+        built = _study_report(source, out, paths)
         if built is not None:
             return built
-    folder = out or _default_out(paths)
-    _clear_previous(folder)
-    return _runs_report(paths, folder), folder
+    return _runs_report(paths, out)
 
 
 def main(argv: list[str] | None = None) -> int:

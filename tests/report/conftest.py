@@ -21,11 +21,16 @@ STUDY = "focal_toy"
 
 
 class FocalToy(Toy):
-    """The toy app searching the focal_depth parameters (tests/report/toy_conf)."""
+    """The toy app searching the focal_depth parameters (tests/report/toy_conf).
+
+    With ``evidence=true`` each trial leaves what a real run leaves: metrics.json with
+    per-class AP, preview.png and the run_dir and COCO metric user attributes.
+    """
 
     def command(self, *args: str) -> list[str]:
         return [sys.executable, str(TOY), "-m", f"hparams_search={STUDY}",
-                f"hydra.searchpath=[file://{CONF}]", "fail_x_below=0.1", *args]
+                f"hydra.searchpath=[file://{CONF}]", "fail_x_below=0.1", "evidence=true",
+                *args]
 
 
 @dataclass(frozen=True)

@@ -26,7 +26,9 @@ from tests.report.conftest import STUDY, MadeStudy, table
 from tfod_sweep.metric_names import COCO_METRICS, LOSS_COMPONENTS
 from tfod_sweep.run_metrics import RunMetrics
 
-PLOTS = {"curves.png", "history.png", "importances.png", "slices.png", "contour.png"}
+PLOTS = {"curves.png", "history.png", "importances.png", "slices.png", "contour.png",
+         "per_class_ap50.png"}
+PREVIEW = "best_preview.png"  # a copy of the best trial's own preview.png
 
 
 def stored_trials(journal: Path) -> list[FrozenTrial]:
@@ -56,15 +58,18 @@ def made_report(focal_study: MadeStudy) -> Path:
     return folder
 
 
-def test_every_plot_is_a_png_of_plausible_size(made_report: Path) -> None:
-    assert {p.name for p in made_report.glob("*.png")} == PLOTS
+def test_every_plot_is_a_png_of_plausible_size(focal_study: MadeStudy,
+                                               made_report: Path) -> None:
+    assert {p.name for p in made_report.glob("*.png")} == PLOTS | {PREVIEW}
+    best_preview = focal_study.study_dir / "trial_6" / "preview.png"
+    assert (made_report / PREVIEW).read_bytes() == best_preview.read_bytes()
     for name in PLOTS:
         path = made_report / name
         with Image.open(path) as image:
             image.verify()
         with Image.open(path) as image:
             assert image.format == "PNG"
-            assert image.size[0] >= 500 and image.size[1] >= 350, (name, image.size)
+            assert image.size[0] >= 600 and image.size[1] >= 150, (name, image.size)
             colours = image.convert("RGB").getcolors(maxcolors=1_000_000)
         assert colours is not None and len(colours) > 50, f"{name} looks blank"
         assert path.stat().st_size > 10_000, name
@@ -74,8 +79,8 @@ def test_index_html_shows_every_png_and_nothing_external(made_report: Path) -> N
     page = (made_report / "index.html").read_text()
     markdown = (made_report / "report.md").read_text()
     shown = re.findall(r'<img src="([^"]+)"', page)
-    assert set(shown) == PLOTS and len(shown) == len(PLOTS)
-    assert set(re.findall(r"!\[[^\]]*\]\(([^)]+)\)", markdown)) == PLOTS
+    assert set(shown) == PLOTS | {PREVIEW} and len(shown) == len(PLOTS) + 1
+    assert set(re.findall(r"!\[[^\]]*\]\(([^)]+)\)", markdown)) == PLOTS | {PREVIEW}
     assert all((made_report / name).is_file() for name in shown)
     assert "<script" not in page and "http" not in page.replace("<!DOCTYPE html>", "")
     for caption in ("Trials", "Average Precision", "Average Recall", "loss",
@@ -129,13 +134,28 @@ def test_verdict_and_seed_tables_name_every_trial(focal_study: MadeStudy,
     assert f"best: trial_{best.number}" in markdown
 
 
-def test_pruned_trial_is_cut_in_the_curves_and_notes_say_what_is_missing(
-        made_report: Path) -> None:
+def test_seed_tables_equal_the_storage(focal_study: MadeStudy, made_report: Path) -> None:
+    """A COMPLETE trial's 12 COCO metrics and losses, as its user attributes hold them."""
+    markdown = (made_report / "report.md").read_text()
+    tables = [table(markdown, caption) for caption in ("Average Precision", "Average Recall",
+                                                       "loss")]
+    names = (COCO_METRICS[:6], COCO_METRICS[6:], LOSS_COMPONENTS["ssd"])
+    for trial in stored_trials(focal_study.journal):
+        for rows, metrics in zip(tables, names, strict=True):
+            row = rows[trial.number]
+            shown = list(row.values())[1:1 + len(metrics)]
+            if trial.state == TrialState.COMPLETE:
+                assert shown == [f"{trial.user_attrs[m]:.3f}" for m in metrics], trial.number
+            else:  # FAIL before, PRUNED at, its first evaluation: nothing was recorded
+                assert shown == ["n/a"] * len(metrics)
+
+
+def test_pruned_trial_is_cut_and_the_best_trials_evidence_is_shown(made_report: Path) -> None:
     markdown = (made_report / "report.md").read_text()
     assert "a pruned trial ends in a cross where the pruner cut it" in markdown
     assert "PED-ANOVA importance" in markdown and "(3 of 5 COMPLETE trials)" in markdown
-    assert "per-class AP@.50 of trial_6: no readable metrics.json" in markdown
-    assert "preview of trial_6: no preview.png" in markdown
+    assert "![per-class AP@.50 of trial_6 (trial_6)](per_class_ap50.png)" in markdown
+    assert f"![trial_6: val images with ground truth and detections]({PREVIEW})" in markdown
 
 
 def _finished_run(run_dir: Path, value: float, seed: int, per_class: bool) -> None:
@@ -145,36 +165,68 @@ def _finished_run(run_dir: Path, value: float, seed: int, per_class: bool) -> No
     RunMetrics(
         name="ssd320", arch="ssd", num_classes=3, batch_size=8, resolution=[128, 128],
         optimized_metric=COCO_METRICS[1], seed=seed, steps=4, train_seconds=61.0,
-        config={"train": {"seed": seed}}, trial={"study": STUDY, "number": 0},
-        evaluations=[{"step": 4, **final}], final=final,
+        config={"train": {"seed": seed}}, evaluations=[{"step": 4, **final}], final=final,
         per_class={"circle": {"AP@.50IOU": 0.9, "AP": 0.6},
                    "square": {"AP@.50IOU": 0.4, "AP": 0.2}} if per_class else {},
     ).write(run_dir)
 
 
-def test_best_trial_evidence_and_seeds_come_from_the_run_dirs(
-        focal_study: MadeStudy, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    copy = focal_study.copy(tmp_path / "copy")
-    best_dir = copy.study_dir / "trial_6"
-    _finished_run(best_dir, 0.98, 0, per_class=True)
-    Image.new("RGB", (320, 240), (200, 30, 30)).save(best_dir / "preview.png")
-    for seed, value in ((0, 0.5), (1, 0.7)):  # trial 4 trained two seeds
-        _finished_run(copy.study_dir / "trial_4" / f"seed_{seed}", value, seed, per_class=False)
-    code, out, err = report(capsys, str(copy.study_dir), "--out", str(tmp_path / "out"))
+def test_seeded_trials_show_mean_and_std_from_the_storage_and_their_run_dirs(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """seeds_per_trial=3 as the sweeper stores it: value_per_seed, run_dir of seed 0.
+
+    Trial 0's recorded run dir is gone (moved from another machine): its seeds are found
+    under the study dir given on the command line. Trial 1's run dir is where it says.
+    """
+    journal, study_dir = tmp_path / "journal.log", tmp_path / "seeded"
+    study = optuna.create_study(study_name="seeded", direction="maximize",
+                                storage=JournalStorage(JournalFileBackend(str(journal))))
+    study.enqueue_trial({"loss.gamma": 2.0})
+    elsewhere = tmp_path / "elsewhere" / "trial_1"
+    for number, per_seed, trial_dir, recorded in (
+            (0, (0.30, 0.31, 0.29), study_dir / "trial_0", Path("/gone/trial_0/seed_0")),
+            (1, (0.50, 0.52, 0.48), elsewhere, elsewhere / "seed_0")):
+        trial = study.ask({"loss.gamma": optuna.distributions.FloatDistribution(0.5, 4.0)})
+        trial.set_user_attr("value_per_seed", list(per_seed))
+        trial.set_user_attr("run_dir", str(recorded))
+        for seed, value in enumerate(per_seed):
+            _finished_run(trial_dir / f"seed_{seed}", value, seed, per_class=number == 1)
+        study.tell(trial, sum(per_seed) / 3)
+    code, out, err = report(capsys, str(study_dir), "--storage", str(journal))
     assert code == 0, err
-    out_dir = tmp_path / "out"
-    with Image.open(out_dir / "per_class_ap50.png") as image:
+    rows = table(out, "Trials")
+    assert [row["Objective Value"] for row in rows] == [
+        "0.3000 ± 0.0100 (n=3)", "0.5000 ± 0.0200 (n=3)"]
+    assert rows[0]["note"] == "baseline (first enqueued)" and rows[0]["loss.gamma"] == "2.0"
+    verdict = out.split("**Best vs baseline**", 1)[1]
+    assert "best trial 1: 0.500 ± 0.020 (n=3) vs baseline trial 0: 0.300 ± 0.010 (n=3)" in verdict
+    assert "the difference exceeds 2 x standard error" in verdict
+    ap = {row["No"]: row for row in table(out, "Average Precision")}
+    assert ap["trial_0 (seeds 0, 1, 2)"]["mAP @.50IOU"] == "0.300 ± 0.010 (n=3)"
+    assert ap["trial_1 (seeds 0, 1, 2)"]["mAP"] == "0.500 ± 0.020 (n=3)"
+    assert ap["trial_1 (seeds 0, 1, 2)"]["training time"] == "0h 1m 1s"
+    folder = study_dir / "report"
+    with Image.open(folder / "per_class_ap50.png") as image:
         assert image.format == "PNG" and image.size[0] >= 400
-    assert (out_dir / "best_preview.png").read_bytes() == (best_dir / "preview.png").read_bytes()
-    markdown = (out_dir / "report.md").read_text()
-    assert "![per-class AP@.50 of trial_6 (trial_6)](per_class_ap50.png)" in markdown
-    assert "(best_preview.png)" in markdown
-    ap = {row["No"]: row for row in table(markdown, "Average Precision")}
-    assert ap["trial_4 (seeds 0, 1)"]["mAP @.50IOU"] == "0.600 ± 0.141 (n=2)"
-    assert ap["trial_6"]["mAP @.50IOU"] == "0.980"
-    assert ap["trial_6"]["training time"] == "0h 1m 1s"
-    assert ap["trial_0"]["mAP @.50IOU"] == "n/a"  # the toy recorded no COCO metrics
-    assert "| trial_4 (seeds 0, 1) | 0.600 ± 0.141 (n=2) |" in out  # stdout: the same tables
+    markdown = (folder / "report.md").read_text()
+    assert "![per-class AP@.50 of trial_1 (seed_0)](per_class_ap50.png)" in markdown
+    assert f"preview of trial_1: no preview.png in {elsewhere / 'seed_0'}" in markdown
+    assert not (folder / PREVIEW).exists()
+
+
+def test_a_best_trial_without_a_run_dir_is_a_note(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    journal = tmp_path / "journal.log"
+    study = optuna.create_study(study_name="bare", direction="maximize",
+                                storage=JournalStorage(JournalFileBackend(str(journal))))
+    study.optimize(lambda trial: trial.suggest_float("loss.alpha", 0.1, 0.9), n_trials=2)
+    code, out, err = report(capsys, "--storage", str(journal), "--out", str(tmp_path / "r"))
+    assert code == 0, err
+    markdown = (tmp_path / "r" / "report.md").read_text()
+    best = study.best_trial.number
+    assert f"trial_{best}: its run dir was not found, so no per-class AP or preview" in markdown
+    assert "parameter importances: not drawn, 2 COMPLETE trials (needs 5)" in markdown
+    assert "contour: not drawn, the study has fewer than two numeric parameters" in markdown
 
 
 def test_a_running_study_reports_its_running_trial(
@@ -210,7 +262,7 @@ def test_storage_and_study_alone_write_report_study_in_the_working_dir(
     code, out, err = report(capsys, "--storage", str(focal_study.journal), "--study", STUDY)
     assert code == 0, err
     assert (tmp_path / f"report_{STUDY}" / "index.html").is_file()
-    assert {p.name for p in (tmp_path / f"report_{STUDY}").glob("*.png")} == PLOTS
+    assert {p.name for p in (tmp_path / f"report_{STUDY}").glob("*.png")} == PLOTS | {PREVIEW}
 
 
 @pytest.mark.parametrize(("args", "message"), [
@@ -263,24 +315,3 @@ def test_report_md_and_index_html_show_the_same_cells(made_report: Path) -> None
             for cell in row.values():
                 assert f"<td>{html.escape(cell)}</td>" in page
 
-
-def test_seeded_trials_show_mean_and_std_and_the_noise_verdict(
-        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    """A study whose trials carry value_per_seed, as seeds_per_trial=3 stores it."""
-    journal = tmp_path / "journal.log"
-    study = optuna.create_study(study_name="seeded", direction="maximize",
-                                storage=JournalStorage(JournalFileBackend(str(journal))))
-    study.enqueue_trial({"loss.gamma": 2.0})
-    for per_seed in ((0.30, 0.31, 0.29), (0.50, 0.52, 0.48)):
-        trial = study.ask({"loss.gamma": optuna.distributions.FloatDistribution(0.5, 4.0)})
-        trial.set_user_attr("value_per_seed", list(per_seed))
-        study.tell(trial, sum(per_seed) / 3)
-    code, out, err = report(capsys, "--storage", str(journal), "--out", str(tmp_path / "r"))
-    assert code == 0, err
-    rows = table(out, "Trials")
-    assert [row["Objective Value"] for row in rows] == [
-        "0.3000 ± 0.0100 (n=3)", "0.5000 ± 0.0200 (n=3)"]
-    assert rows[0]["note"] == "baseline (first enqueued)" and rows[0]["loss.gamma"] == "2.0"
-    verdict = out.split("**Best vs baseline**", 1)[1]
-    assert "best trial 1: 0.500 ± 0.020 (n=3) vs baseline trial 0: 0.300 ± 0.010 (n=3)" in verdict
-    assert "the difference exceeds 2 x standard error" in verdict
