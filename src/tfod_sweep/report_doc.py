@@ -9,6 +9,7 @@ markdown converter would be one more dependency for the few shapes a report uses
 from __future__ import annotations
 
 import html
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -133,8 +134,9 @@ def _cells(tag: str, values: Sequence[str]) -> str:
 
 
 def _html(block: Block) -> str:
-    if isinstance(block, Heading):
-        return f"<h{block.level}>{html.escape(block.text)}</h{block.level}>"
+    if isinstance(block, Heading):  # an id, so a section can be linked: index.html#slices
+        anchor = re.sub(r"[^a-z0-9]+", "-", block.text.lower()).strip("-")
+        return f"<h{block.level} id=\"{anchor}\">{html.escape(block.text)}</h{block.level}>"
     if isinstance(block, Text):
         caption = f"<p><strong>{html.escape(block.caption)}</strong></p>\n" if block.caption else ""
         return caption + "<p>" + "<br>\n".join(html.escape(line) for line in block.lines) + "</p>"

@@ -145,15 +145,15 @@ def study_document(study: optuna.Study, out: Path, *, storage: str,
     text = verdict(rows, maximize)
     doc.add(Text(tuple(f"{target}, {text}".splitlines()), caption="Best vs baseline")
             if text else Note("best vs baseline: no COMPLETE trial yet"))
-    doc.add(Heading("Seed tables"),
-            Text(("The last evaluation of each trial (a pruned one's is where it stopped); "
-                  "mean ± std (n) over the seeds whose metrics.json is readable.",)),
-            *seed_table_data([row.metrics for row in rows]))
     doc.add(*_plots(study, rows, best, target, out))
     doc.add(Heading("Best trial"))
     if best is None:
         doc.add(Note("best trial: none yet, no trial is COMPLETE"))
     else:
         doc.add(*best_run_evidence(best.run_dir, best.name, out))
+    doc.add(Heading("Seed tables"),  # the numbers last: people look before they read
+            Text(("The last evaluation of each trial (a pruned one's is where it stopped); "
+                  "mean ± std (n) over the seeds whose metrics.json is readable.",)),
+            *seed_table_data([row.metrics for row in rows]))
     return doc
 
