@@ -32,6 +32,8 @@ class FormatResult:
     metrics: dict[str, float] = field(default_factory=dict)
     #: {"median_ms", "p90_ms", "calls", "warmup"} at batch 1.
     latency: dict[str, Any] | None = None
+    #: Seconds to export (SavedModel) or convert (TFLite; the TFLite graph they share is
+    #: `settings["tflite_graph_seconds"]`).
     export_seconds: float | None = None
 
     @property
@@ -65,12 +67,6 @@ class ExportRecord:
         path = folder / FILE_NAME
         atomic_write_text(path, json.dumps(self.to_dict(), indent=2) + "\n")
         return path
-
-    @classmethod
-    def load(cls, path: Path) -> ExportRecord:
-        values = json.loads(path.read_text())
-        formats = [FormatResult(**f) for f in values.pop("formats")]
-        return cls(**values, formats=formats)
 
 
 def _num(value: float | None, digits: int = 3) -> str:

@@ -10,6 +10,7 @@ before anything is exported.
 
 from __future__ import annotations
 
+import json
 import os
 import platform
 import shutil
@@ -30,6 +31,7 @@ from tfod_sweep.tf_logging import configure_tf_logging
 MAP50 = "DetectionBoxes_Precision/mAP@.50IOU"
 MAP = "DetectionBoxes_Precision/mAP"
 LABEL_MAP = "label_map.pbtxt"
+DETECTIONS_DIR = "detections"
 
 
 @dataclass(frozen=True)
@@ -91,14 +93,22 @@ def _size(path: Path) -> int:
 
 
 def _measure(call: Callable[[Any], Any], inputs: list[Any], images: list[Any],
-             warmup: int) -> tuple[dict[str, float], dict[str, Any]]:
-    """Run the artifact on every image (timed, after warm-up) and score its detections."""
-    from tfod_sweep.export.scoring import score
+             warmup: int, detections_file: Path) -> tuple[dict[str, float], dict[str, Any]]:
+    """Run the artifact on every image (timed, after warm-up) and score its detections.
+
+    The detections are kept in `detections_file` (COCO results format, as the run's own
+    detections.json) so that formats can be compared box by box.
+    """
+    from tfod_sweep.export.scoring import all_detections, score
 
     watch = Stopwatch(warmup)
     watch.warm_up(lambda: call(inputs[0]))
     outputs = [watch.time(lambda x=x: call(x)) for x in inputs]
-    return score([image.truth for image in images], outputs), watch.summary().to_dict()
+    truths = [image.truth for image in images]
+    results = all_detections(truths, outputs)
+    detections_file.parent.mkdir(exist_ok=True)
+    detections_file.write_text(json.dumps(results))
+    return score(truths, results), watch.summary().to_dict()
 
 
 class _Exporter:
@@ -119,6 +129,8 @@ class _Exporter:
         self.images = val_data.read_images(self.pipeline.eval_input_reader[0], limit)
         progress(f"{len(self.images)} val images read")
         self._input_maker: Any = None
+        #: Seconds to write the TFLite-friendly SavedModel that the TFLite formats share.
+        self.tflite_graph_seconds: float | None = None
 
     def saved_model(self) -> FormatResult:
         from tfod_sweep.export import saved_model
@@ -128,10 +140,14 @@ class _Exporter:
         seconds = time.perf_counter() - started
         detector = saved_model.SavedModelDetector(path)
         inputs = [detector.prepare(image.pixels) for image in self.images]
-        metrics, latency = _measure(detector, inputs, self.images, self.options.warmup)
+        metrics, latency = _measure(detector, inputs, self.images, self.options.warmup,
+                                    self._detections_file("saved_model"))
         return FormatResult("saved_model", OK, path=str(path.relative_to(self.work)),
                             size_bytes=_size(path), metrics=metrics, latency=latency,
                             export_seconds=round(seconds, 1))
+
+    def _detections_file(self, name: str) -> Path:
+        return self.work / DETECTIONS_DIR / f"{name}.json"
 
     def tflite_graph(self) -> Path:
         from tfod_sweep.export import tflite
@@ -160,7 +176,7 @@ class _Exporter:
 
         return representative
 
-    def tflite(self, kind: str, graph: Path, seconds: float) -> FormatResult:
+    def tflite(self, kind: str, graph: Path) -> FormatResult:
         from tfod_sweep.export import tflite
 
         started = time.perf_counter()
@@ -168,10 +184,11 @@ class _Exporter:
         model = tflite.convert(graph, kind, calibration)
         path = self.work / tflite.FILE_NAMES[kind]
         path.write_bytes(model)
-        seconds += time.perf_counter() - started
+        seconds = time.perf_counter() - started
         detector = tflite.TfliteDetector(path, self.options.threads, self.arch)
         inputs = [detector.prepare(self._model_input(image.pixels)) for image in self.images]
-        metrics, latency = _measure(detector, inputs, self.images, self.options.warmup)
+        metrics, latency = _measure(detector, inputs, self.images, self.options.warmup,
+                                    self._detections_file(kind))
         return FormatResult(kind, OK, path=path.name, size_bytes=path.stat().st_size,
                             metrics=metrics, latency=latency,
                             export_seconds=round(seconds, 1))
@@ -229,7 +246,8 @@ def _tflite_results(exporter: _Exporter, wanted: list[str],
         return [FormatResult(name, FAILED, reason=reason) for name in wanted]
     seconds = time.perf_counter() - started
     progress(f"tflite graph exported in {seconds:.0f} s")
-    return [_attempt(name, lambda n=name: exporter.tflite(n, graph, seconds), progress)
+    exporter.tflite_graph_seconds = round(seconds, 1)
+    return [_attempt(name, lambda n=name: exporter.tflite(n, graph), progress)
             for name in wanted]
 
 
@@ -261,6 +279,7 @@ def _record(run: RunArtifacts, options: ExportOptions, trial: dict[str, Any] | N
         "calibration_images": options.calibration_images,
         "tflite_nms": options.tflite_nms,
         "max_detections": tflite.max_detections(exporter.pipeline),
+        "tflite_graph_seconds": exporter.tflite_graph_seconds,
     }
     return ExportRecord(source=source, trial=trial, settings=settings, run_eval=run_eval,
                         formats=results)

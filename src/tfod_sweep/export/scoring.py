@@ -59,12 +59,17 @@ def coco_detections(image: GroundTruthImage, found: ImageDetections) -> list[dic
                                             strict=True)]
 
 
+def all_detections(images: Sequence[GroundTruthImage],
+                   detections: Sequence[ImageDetections]) -> list[dict[str, Any]]:
+    """Every image's detections in COCO results format (as the run's detections.json)."""
+    return [d for image, found in zip(images, detections, strict=True)
+            for d in coco_detections(image, found)]
+
+
 def score(images: Sequence[GroundTruthImage],
-          detections: Sequence[ImageDetections]) -> dict[str, float]:
-    """The 12 COCO metrics of `detections[i]` on `images[i]`."""
+          results: Sequence[dict[str, Any]]) -> dict[str, float]:
+    """The 12 COCO metrics of COCO-format `results` on `images`."""
     gt = coco_ground_truth(images)
-    results = [d for image, found in zip(images, detections, strict=True)
-               for d in coco_detections(image, found)]
     categories = sorted({a["category_id"] for a in gt["annotations"]}
                         | {d["category_id"] for d in results})
     gt["categories"] = [{"id": c, "name": str(c)} for c in categories]

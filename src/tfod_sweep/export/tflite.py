@@ -28,6 +28,10 @@ the eval keeps; `--tflite-nms fast` measures the fast variant.
 
 from __future__ import annotations
 
+import contextlib
+import os
+import sys
+import tempfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -43,6 +47,33 @@ GRAPH_DIR = "tflite_graph"
 #: The file each TFLite format is written to.
 FILE_NAMES = {"tflite_fp32": "model_fp32.tflite", "tflite_fp16": "model_fp16.tflite",
               "tflite_int8": "model_int8.tflite"}
+
+
+@contextlib.contextmanager
+def quiet_native_output(enabled: bool = True) -> Iterator[None]:
+    """Send what C++ writes to fds 1 and 2 (the MLIR converter's op summary, the
+    interpreter's "Created XNNPACK delegate") to a discarded temp file while in the body.
+
+    Python's own exceptions are unaffected: they carry their message themselves.
+    """
+    if not enabled:
+        yield
+        return
+    sys.stdout.flush()
+    sys.stderr.flush()
+    saved = [os.dup(1), os.dup(2)]
+    with tempfile.TemporaryFile() as sink:
+        os.dup2(sink.fileno(), 1)
+        os.dup2(sink.fileno(), 2)
+        try:
+            yield
+        finally:
+            sys.stdout.flush()
+            sys.stderr.flush()
+            os.dup2(saved[0], 1)
+            os.dup2(saved[1], 2)
+            for fd in saved:
+                os.close(fd)
 
 
 def max_detections(pipeline: Any) -> int:
@@ -110,15 +141,18 @@ def convert(saved_model: Path, kind: str,
         converter.inference_input_type = tf.uint8
     elif kind != "tflite_fp32":
         raise ValueError(f"not a TFLite format: {kind}")
-    return converter.convert()
+    with quiet_native_output():
+        return converter.convert()
 
 
 class TfliteDetector:
     """A .tflite file in `tf.lite.Interpreter` with `threads` threads, one image a call."""
 
     def __init__(self, model: Path, threads: int, arch: str) -> None:
-        self._interpreter = tf.lite.Interpreter(model_path=str(model), num_threads=threads)
-        self._interpreter.allocate_tensors()
+        with quiet_native_output():
+            self._interpreter = tf.lite.Interpreter(model_path=str(model),
+                                                    num_threads=threads)
+            self._interpreter.allocate_tensors()
         (self._input,) = self._interpreter.get_input_details()
         self._outputs = _output_indices(self._interpreter, arch)
 
@@ -146,23 +180,18 @@ class TfliteDetector:
 def _output_indices(interpreter: Any, arch: str) -> dict[str, int]:
     """Output name -> tensor index, from the serving signature.
 
-    Both modules return (num_detections, scores, classes, boxes) (`[::-1]` of boxes,
-    classes, scores, num_detections), which the signature names output_0 to output_3.
+    Both modules return `(boxes, classes, scores, num_detections)[::-1]`, which the
+    signature names output_0 (num_detections) to output_3 (boxes). The shapes (known
+    once tensors are allocated) confirm it.
     """
-    del arch  # both modules share the order; kept for a future architecture
-    signature = interpreter.get_signature_list()
-    (name,) = signature
-    runner_outputs = interpreter._get_full_signature_list()[name]["outputs"]  # noqa: SLF001
+    del arch  # SSD and CenterNet share the order
+    outputs = interpreter.get_signature_runner().get_output_details()
     order = ("num_detections", "scores", "classes", "boxes")
-    indices = {key: runner_outputs[f"output_{i}"] for i, key in enumerate(order)}
-    shapes = {key: tuple(_shape(interpreter, index)) for key, index in indices.items()}
-    if len(shapes["boxes"]) != 3 or shapes["boxes"][-1] != 4:
-        raise ValueError(f"unexpected TFLite outputs: {shapes}")
+    indices = {key: outputs[f"output_{i}"]["index"] for i, key in enumerate(order)}
+    shapes = {detail["index"]: tuple(detail["shape"])
+              for detail in interpreter.get_output_details()}
+    boxes = shapes[indices["boxes"]]
+    if len(boxes) != 3 or boxes[-1] != 4:
+        found = {key: shapes[index] for key, index in indices.items()}
+        raise ValueError(f"unexpected TFLite outputs: {found}")
     return indices
-
-
-def _shape(interpreter: Any, index: int) -> list[int]:
-    for detail in interpreter.get_output_details():
-        if detail["index"] == index:
-            return list(detail["shape"])
-    raise ValueError(f"no output tensor {index}")
