@@ -150,8 +150,11 @@ def trial_row(trial: FrozenTrial, study_dir: Path | None) -> TrialRow:
         steps = metrics.get("steps") or (curve[-1][0] if curve else None)
     if metrics.get("steps") is None:  # the storage knows where the curve stopped
         metrics["steps"] = steps
+    params = dict(trial.params)
+    if trial.state == TrialState.WAITING:  # not drawn yet: an enqueued point shows its values
+        params = dict(trial.system_attrs.get(ENQUEUED) or {})
     return TrialRow(
-        number=trial.number, state=trial.state.name, params=dict(trial.params),
+        number=trial.number, state=trial.state.name, params=params,
         value=trial.value if trial.state == TrialState.COMPLETE else None,
         seed_values=seed_values, curve=curve, steps=steps,
         enqueued=ENQUEUED in trial.system_attrs, note=_note(trial, curve),

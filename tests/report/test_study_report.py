@@ -214,14 +214,18 @@ def test_seeded_trials_show_mean_and_std_from_the_storage_and_their_run_dirs(
     assert not (folder / PREVIEW).exists()
 
 
-def test_a_best_trial_without_a_run_dir_is_a_note(
+def test_a_best_trial_without_a_run_dir_and_a_waiting_trial_are_shown(
         tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     journal = tmp_path / "journal.log"
     study = optuna.create_study(study_name="bare", direction="maximize",
                                 storage=JournalStorage(JournalFileBackend(str(journal))))
     study.optimize(lambda trial: trial.suggest_float("loss.alpha", 0.1, 0.9), n_trials=2)
+    study.enqueue_trial({"loss.alpha": 0.3})  # a point waiting for a worker
     code, out, err = report(capsys, "--storage", str(journal), "--out", str(tmp_path / "r"))
     assert code == 0, err
+    waiting = table(out, "Trials")[-1]
+    assert (waiting["state"], waiting["loss.alpha"]) == ("WAITING", "0.3")
+    assert waiting["note"] == "baseline (first enqueued); waiting to start"
     markdown = (tmp_path / "r" / "report.md").read_text()
     best = study.best_trial.number
     assert f"trial_{best}: its run dir was not found, so no per-class AP or preview" in markdown
