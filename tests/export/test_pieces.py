@@ -87,3 +87,20 @@ def test_stopwatch_reports_median_and_p90_after_warm_up():
     summary = watch.summary()
     assert calls.count("warm") == 3 and summary.calls == 10 and summary.warmup == 3
     assert 0 <= summary.median_ms <= summary.p90_ms
+
+
+def test_a_trial_with_seeds_exports_its_best_seed(tmp_path):
+    import json
+
+    from tests.export.test_bad_input import fake_run
+    from tfod_sweep.export.locate import find_run
+
+    for seed, value in ((0, 0.3), (1, 0.5), (2, 0.4)):
+        run = fake_run(tmp_path / "trial_4" / f"seed_{seed}")
+        (run / "metrics.json").write_text(json.dumps({
+            "name": "ssd320", "arch": "ssd", "num_classes": 2, "batch_size": 4,
+            "resolution": [128, 128], "optimized_metric": MAP50, "final": {MAP50: value}}))
+    found = find_run(tmp_path / "trial_4")
+    assert found.run_dir.name == "seed_1" and found.step == 3
+    assert found.chosen_because == "seed_1: the best of 3 seeds by its own final metric (0.5000)"
+    assert find_run(tmp_path / "trial_4", maximize=False).run_dir.name == "seed_0"
