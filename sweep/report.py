@@ -6,9 +6,12 @@ A study is read from its Optuna storage, the source of truth: every trial with i
 parameters, state (COMPLETE / PRUNED / FAIL with its reason / RUNNING) and steps, the
 seed tables (mean ± std (n) over a trial's seeds), the best-vs-baseline verdict, and
 plots: mAP@.50 per step for every trial (pruned ones end in a cross), optimization
-history, fANOVA importances, a slice per parameter, a gamma x alpha contour, and the best
-trial's per-class AP@.50 and preview.png. Which storage and study: see
-`tfod_sweep.study_source` (multirun.yaml of the study dir, or --storage/--study).
+history, PED-ANOVA importances, a slice panel per parameter, a gamma x alpha contour,
+and the best trial's per-class AP@.50 and preview.png. Which storage and study:
+--storage/--study; else the study dir's multirun.yaml (hydra.sweeper.storage and
+study_name, relative to the sweep's working dir; ${oc.env:...} read from the
+environment); else a journal.log beside the study dir (tfod_sweep/study_source.py).
+A password in a database URL is never shown.
 Plain runs are read from their metrics.json files: runs that differ only in train.seed
 share a row of mean ± std (n), with learning curves and the best run's evidence.
 
