@@ -8,8 +8,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from tfod_sweep.fileio import atomic_write_text
-
 FILE_NAME = "export.json"
 MAP50 = "DetectionBoxes_Precision/mAP@.50IOU"
 MAP = "DetectionBoxes_Precision/mAP"
@@ -64,8 +62,9 @@ class ExportRecord:
         return dataclasses.asdict(self)
 
     def write(self, folder: Path) -> Path:
+        """Write `folder/export.json` (the folder is staged: no atomic write needed)."""
         path = folder / FILE_NAME
-        atomic_write_text(path, json.dumps(self.to_dict(), indent=2) + "\n")
+        path.write_text(json.dumps(self.to_dict(), indent=2) + "\n")
         return path
 
 

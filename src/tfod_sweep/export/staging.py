@@ -28,6 +28,12 @@ def check_out(out: Path, overwrite: bool) -> None:
         raise SweepError(f"{out} exists and is not a directory")
 
 
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
 @contextmanager
 def staged(out: Path, overwrite: bool) -> Iterator[Path]:
     """Yield an empty temp dir beside `out`; on success it becomes `out`.
@@ -37,6 +43,7 @@ def staged(out: Path, overwrite: bool) -> Iterator[Path]:
     check_out(out, overwrite)
     out.parent.mkdir(parents=True, exist_ok=True)
     work = Path(tempfile.mkdtemp(dir=out.parent, prefix=f".{out.name}.", suffix=".partial"))
+    work.chmod(0o777 & ~_umask())  # mkdtemp makes it private; an export is for sharing
     try:
         yield work
     except BaseException:
