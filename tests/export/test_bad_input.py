@@ -143,3 +143,13 @@ def test_bad_numbers_are_usage_errors(tmp_path, value):
     run = fake_run(tmp_path / "run")
     result = export(run, "--threads", value)
     assert result.returncode == 2 and "--threads" in result.stderr
+
+
+def test_help_does_not_import_tensorflow():
+    code = ("import sys; from sweep.export import main\n"
+            "try:\n    main(['--help'])\nexcept SystemExit:\n    pass\n"
+            "print('tensorflow' in sys.modules)")
+    result = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True,
+                            text=True, timeout=60)
+    assert result.stdout.strip().endswith("False"), result.stdout[-500:]
+    assert "tflite_int8" in result.stdout
