@@ -180,6 +180,10 @@ def build(paths: list[Path], out: Path | None, storage: str | None,
             raise SweepError(f"{path}: no such file or directory")
     source = locate_study(paths, storage, study)
     if source is not None:
+        if len(paths) > 1:
+            raise SweepError(f"a study is reported alone: {paths[0]} is study "
+                             f"{source.study_name or '?'}, drop the other {len(paths) - 1} "
+                             "path(s)")
         built = _study_report(source, out, paths)
         if built is not None:
             return built

@@ -282,8 +282,10 @@ def test_storage_and_study_alone_write_report_study_in_the_working_dir(
      "error: cannot open storage postgresql+psycopg2://tfod:***@127.0.0.1:1/studies: "),
     (["{empty}/nothing"], "error: {empty}/nothing: no such file or directory"),
     ([], "error: give a study, run or multirun dir, or --storage (and --study)"),
+    (["{study}", "{empty}"], "error: a study is reported alone: {study} is study focal_toy, "
+                             "drop the other 1 path(s)"),
 ], ids=["unknown-study", "empty-dir", "not-a-journal", "missing-journal", "postgres-down",
-        "missing-path", "nothing"])
+        "missing-path", "nothing", "study-and-more"])
 def test_bad_input_is_one_line_and_exit_code_2(
         focal_study: MadeStudy, tmp_path: Path, capsys: pytest.CaptureFixture[str],
         args: list[str], message: str) -> None:
