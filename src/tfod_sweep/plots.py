@@ -5,7 +5,7 @@ Shared by the report and the dashboard artifacts, so both show the same picture.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -75,8 +75,10 @@ _STYLES = {
 
 
 def learning_curves(curves: Sequence[Curve], path: Path, ylabel: str,
-                    best: str | None = None, title: str | None = None) -> Path:
-    """All curves on one axis, styled by state, the `best` one drawn thick and labelled.
+                    best: Collection[str] = (), best_label: str | None = None,
+                    title: str | None = None) -> Path:
+    """All curves on one axis, styled by state; the `best` ones (a trial, or the seeds of
+    the best configuration) drawn thick, with `best_label` in the legend.
 
     The legend names states rather than trials, so fifty trials stay readable.
     """
@@ -90,10 +92,11 @@ def learning_curves(curves: Sequence[Curve], path: Path, ylabel: str,
         labelled: set[str] = set()
         for curve in drawn:
             colour, style, marker = _STYLES.get(curve.state, _STYLES["COMPLETE"])
-            is_best = curve.name == best
-            label = f"best: {curve.name}" if is_best else (
-                None if curve.state in labelled else curve.state.lower())
-            labelled.add(curve.state)
+            is_best = curve.name in best
+            key = "best" if is_best else curve.state
+            label = None if key in labelled else (
+                f"best: {best_label or curve.name}" if is_best else curve.state.lower())
+            labelled.add(key)
             ax.plot(curve.steps, curve.values, linestyle=style, marker=".",
                     color="black" if is_best else colour, linewidth=2.5 if is_best else 1.2,
                     alpha=1.0 if is_best else 0.75, label=label, zorder=3 if is_best else 2)

@@ -16,6 +16,11 @@ AR_HEADERS = ("AR@1", "AR@10", "AR@100", "AR@100 (small)", "AR@100 (medium)",
               "AR@100 (large)")
 
 
+def short_metric_name(metric: str) -> str:
+    """A metric as a plot axis shows it: `DetectionBoxes_Precision/mAP@.50IOU` -> mAP@.50IOU."""
+    return metric.rsplit("/", 1)[-1]
+
+
 def loss_header(metric: str) -> str:
     """The seed document's column name of a loss metric: `Loss/box/offset` -> loss_box_offset."""
     name = metric.removeprefix("Loss/").replace("/", "_")

@@ -8,6 +8,7 @@ machine); the report then says so in one line instead of failing.
 from __future__ import annotations
 
 import shutil
+import textwrap
 from pathlib import Path
 
 from tfod_sweep.plots import per_class_bar_chart
@@ -34,11 +35,12 @@ def _per_class(run_dir: Path, label: str, out_dir: Path) -> Block:
     if not record.per_class:
         return Note(f"per-class AP@.50 of {label}: its metrics.json has no per_class")
     try:
-        per_class_bar_chart(record.per_class, out_dir / PER_CLASS_FILE,
-                            title=f"per-class AP@.50, {label}")
+        title = textwrap.fill(f"per-class AP@.50, {label}", width=60)  # long run names
+        per_class_bar_chart(record.per_class, out_dir / PER_CLASS_FILE, title=title)
     except ValueError as error:  # no class with ground truth in the val set
         return Note(f"per-class AP@.50 of {label}: {error}")
-    return Figure(PER_CLASS_FILE, f"per-class AP@.50 of {label} ({run_dir.name})")
+    where = "" if run_dir.name == label else f" ({run_dir.name})"  # which seed's run
+    return Figure(PER_CLASS_FILE, f"per-class AP@.50 of {label}{where}")
 
 
 def _preview(run_dir: Path, label: str, out_dir: Path) -> Block:

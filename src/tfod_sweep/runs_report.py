@@ -12,7 +12,13 @@ from pathlib import Path
 from typing import Any
 
 from tfod_sweep.plots import Curve, learning_curves
-from tfod_sweep.report import baseline_verdict, group_by_seed, merge_seeds, seed_table_data
+from tfod_sweep.report import (
+    baseline_verdict,
+    group_by_seed,
+    merge_seeds,
+    seed_table_data,
+    short_metric_name,
+)
 from tfod_sweep.report_doc import Document, Figure, Heading, Note, Text
 from tfod_sweep.report_evidence import best_run_evidence
 
@@ -46,13 +52,15 @@ def runs_document(runs: Sequence[Mapping[str, Any]], out: Path, title: str) -> D
     text = baseline_verdict(rows)
     if text:
         doc.add(Text(tuple(text.splitlines()), caption="Best vs baseline"))
-    metric = str(runs[0].get("optimized_metric") or "metric") if runs else "metric"
+    metric = short_metric_name(str(runs[0].get("optimized_metric") or "metric"))
     curves = [_curve(run, len(group) > 1) for group in groups for run in group]
     best = _best(rows)
     doc.add(Heading("Learning curves"))
     if any(curve.steps for curve in curves):
-        best_name = None if best is None else _curve(groups[best][0], len(groups[best]) > 1).name
-        learning_curves(curves, out / CURVES_FILE, metric, best=best_name)
+        best_names = () if best is None else tuple(
+            _curve(run, len(groups[best]) > 1).name for run in groups[best])
+        learning_curves(curves, out / CURVES_FILE, metric, best=best_names,
+                        best_label=None if best is None else str(rows[best]["name"]))
         doc.add(Figure(CURVES_FILE, f"{metric} at each evaluation of every run"))
     else:
         doc.add(Note("learning curves: not drawn, no run recorded its evaluations"))
@@ -60,7 +68,7 @@ def runs_document(runs: Sequence[Mapping[str, Any]], out: Path, title: str) -> D
     if best is None:
         doc.add(Note("best run: none, no run recorded its optimized metric"))
     else:
-        source = rows[best].get(SOURCE_DIR)
-        doc.add(*best_run_evidence(Path(source) if source else None, str(rows[best]["name"]),
-                                   out))
+        source = rows[best].get(SOURCE_DIR)  # the best configuration's first (seed's) run
+        label = Path(source).name if source else str(rows[best]["name"])
+        doc.add(*best_run_evidence(Path(source) if source else None, label, out))
     return doc

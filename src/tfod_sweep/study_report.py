@@ -16,7 +16,7 @@ import optuna
 
 from tfod_sweep import study_plots
 from tfod_sweep.plots import Curve, learning_curves
-from tfod_sweep.report import seed_table_data
+from tfod_sweep.report import seed_table_data, short_metric_name
 from tfod_sweep.report_doc import Block, Document, Figure, Heading, Note, Text, table
 from tfod_sweep.report_evidence import best_run_evidence
 from tfod_sweep.study_trials import (
@@ -43,7 +43,7 @@ def objective_name(study: optuna.Study, fallback: str | None) -> str:
     names = study.metric_names
     if names:
         return str(names[0])
-    return fallback or "Objective Value"
+    return short_metric_name(fallback) if fallback else "Objective Value"
 
 
 def _trials_table(rows: list[TrialRow], target: str) -> Block:
@@ -97,8 +97,7 @@ def _plots(study: optuna.Study, rows: list[TrialRow], best: TrialRow | None,
     curves = [Curve(row.name, tuple(s for s, _ in row.curve), tuple(v for _, v in row.curve),
                     row.state) for row in rows]
     if any(curve.steps for curve in curves):
-        learning_curves(curves, out / CURVES_FILE, target,
-                        best=best.name if best else None)
+        learning_curves(curves, out / CURVES_FILE, target, best=(best.name,) if best else ())
         blocks.append(Figure(CURVES_FILE, f"{target} at each evaluation, every trial; a pruned "
                                           "trial ends in a cross where the pruner cut it"))
     else:

@@ -154,7 +154,7 @@ def test_pruned_trial_is_cut_and_the_best_trials_evidence_is_shown(made_report: 
     markdown = (made_report / "report.md").read_text()
     assert "a pruned trial ends in a cross where the pruner cut it" in markdown
     assert "PED-ANOVA importance" in markdown and "(3 of 5 COMPLETE trials)" in markdown
-    assert "![per-class AP@.50 of trial_6 (trial_6)](per_class_ap50.png)" in markdown
+    assert "![per-class AP@.50 of trial_6](per_class_ap50.png)" in markdown
     assert f"![trial_6: val images with ground truth and detections]({PREVIEW})" in markdown
 
 
