@@ -3,7 +3,10 @@
 The tiny run (12 steps) scores near zero, so "mAP within 0.01" alone would pass for
 nearly any model. The detections themselves are compared too: the SavedModel must
 return the boxes the run's own eval wrote to detections.json, and fp32 TFLite (regular
-NMS, as the eval) the boxes the SavedModel returns.
+NMS, as the eval) the boxes the SavedModel returns, once clipped to the image: the
+TFLite_Detection_PostProcess op does not clip boxes to the image as the OD API's
+postprocess does (measured on the demo model: every TFLite box that differed from the
+SavedModel's crossed the image edge, with the same score; mAP 0.417 instead of 0.419).
 """
 
 from __future__ import annotations
@@ -97,6 +100,16 @@ def test_saved_model_scores_what_the_run_scored(exported: Exported):
     assert _share_matched(ours, theirs, top=20, score_tol=1e-4, box_tol=0.05) >= 0.99
 
 
+def _clipped(detections: list[dict[str, Any]], size: float) -> list[dict[str, Any]]:
+    clipped = []
+    for detection in detections:
+        x, y, w, h = detection["bbox"]
+        x0, y0 = min(max(x, 0.0), size), min(max(y, 0.0), size)
+        x1, y1 = min(max(x + w, 0.0), size), min(max(y + h, 0.0), size)
+        clipped.append({**detection, "bbox": [x0, y0, x1 - x0, y1 - y0]})
+    return clipped
+
+
 def test_tflite_fp32_scores_what_the_saved_model_scores(exported: Exported):
     final = json.loads((exported.run_dir / "metrics.json").read_text())["final"]
     result = exported.format("tflite_fp32")
@@ -104,7 +117,8 @@ def test_tflite_fp32_scores_what_the_saved_model_scores(exported: Exported):
     assert result["metrics"][MAP50] == pytest.approx(final[MAP50], abs=0.02)
     ours = json.loads((exported.out / "detections" / "tflite_fp32.json").read_text())
     theirs = json.loads((exported.out / "detections" / "saved_model.json").read_text())
-    assert _share_matched(ours, theirs, top=20, score_tol=1e-3, box_tol=0.5) >= 0.9
+    assert _share_matched(_clipped(ours, 128), theirs, top=20, score_tol=1e-3,
+                          box_tol=0.05) >= 0.99
 
 
 def test_int8_is_reported_whatever_it_scores(exported: Exported):
