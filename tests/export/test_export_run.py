@@ -1,17 +1,22 @@
 """`python -m sweep.export` on a real trained run: four formats, each run and scored.
 
 The tiny run (12 steps) scores near zero, so "mAP within 0.01" alone would pass for
-nearly any model. The detections themselves are compared too: the SavedModel must
-return the boxes the run's own eval wrote to detections.json, and fp32 TFLite (regular
-NMS, as the eval) the boxes the SavedModel returns, once clipped to the image: the
-TFLite_Detection_PostProcess op does not clip boxes to the image as the OD API's
-postprocess does (measured on the demo model: every TFLite box that differed from the
-SavedModel's crossed the image edge, with the same score; mAP 0.417 instead of 0.419).
+nearly any model; the detections themselves are compared too. The SavedModel must
+return exactly the detections the run's own eval wrote to detections.json (same graph,
+same NMS). fp32 TFLite (regular NMS, as the eval) must return the SavedModel's scores,
+and for every detection whose score is not tied in its image, the same class and box once
+clipped to the image: TFLite_Detection_PostProcess does not clip boxes to the image as
+the OD API's postprocess does. After 12 steps every score is still the prior of the
+class bias (sigmoid(-4.6) = 0.0101), so which of the tied boxes survive NMS is each NMS
+implementation's choice and the box check has nothing to compare; on the demo model
+(1500 steps) 100% of the top-100 detections per image agreed after clipping, and mAP
+was 0.417 unclipped against the SavedModel's 0.419.
 """
 
 from __future__ import annotations
 
 import json
+import re
 import shutil
 from collections import defaultdict
 from pathlib import Path
@@ -100,14 +105,19 @@ def test_saved_model_scores_what_the_run_scored(exported: Exported):
     assert _share_matched(ours, theirs, top=20, score_tol=1e-4, box_tol=0.05) >= 0.99
 
 
-def _clipped(detections: list[dict[str, Any]], size: float) -> list[dict[str, Any]]:
-    clipped = []
-    for detection in detections:
-        x, y, w, h = detection["bbox"]
-        x0, y0 = min(max(x, 0.0), size), min(max(y, 0.0), size)
-        x1, y1 = min(max(x + w, 0.0), size), min(max(y + h, 0.0), size)
-        clipped.append({**detection, "bbox": [x0, y0, x1 - x0, y1 - y0]})
-    return clipped
+def _image_sizes(run_dir: Path) -> dict[Any, tuple[float, float]]:
+    """Image id -> (width, height), from the dataset's val_coco_gt.json."""
+    config = (run_dir / "pipeline.config").read_text()
+    val = re.findall(r'input_path: "([^"]*val-[^"]*)"', config)[0]
+    gt = json.loads((Path(val).parent / "val_coco_gt.json").read_text())
+    return {image["id"]: (image["width"], image["height"]) for image in gt["images"]}
+
+
+def _clipped(box: list[float], size: tuple[float, float]) -> list[float]:
+    x, y, w, h = box
+    x0, y0 = min(max(x, 0.0), size[0]), min(max(y, 0.0), size[1])
+    x1, y1 = min(max(x + w, 0.0), size[0]), min(max(y + h, 0.0), size[1])
+    return [x0, y0, x1 - x0, y1 - y0]
 
 
 def test_tflite_fp32_scores_what_the_saved_model_scores(exported: Exported):
@@ -115,10 +125,19 @@ def test_tflite_fp32_scores_what_the_saved_model_scores(exported: Exported):
     result = exported.format("tflite_fp32")
     assert result["metrics"][MAP] == pytest.approx(final[MAP], abs=0.02)
     assert result["metrics"][MAP50] == pytest.approx(final[MAP50], abs=0.02)
-    ours = json.loads((exported.out / "detections" / "tflite_fp32.json").read_text())
-    theirs = json.loads((exported.out / "detections" / "saved_model.json").read_text())
-    assert _share_matched(_clipped(ours, 128), theirs, top=20, score_tol=1e-3,
-                          box_tol=0.05) >= 0.99
+    ours = _by_image(json.loads((exported.out / "detections" / "tflite_fp32.json")
+                                .read_text()), top=100)
+    theirs = _by_image(json.loads((exported.out / "detections" / "saved_model.json")
+                                  .read_text()), top=100)
+    assert ours.keys() == theirs.keys()
+    sizes = _image_sizes(exported.run_dir)
+    for image, found in ours.items():
+        assert [d["score"] for d in found] == pytest.approx(
+            [d["score"] for d in theirs[image]], abs=1e-4)
+        scores = [round(d["score"], 4) for d in theirs[image]]
+        untied = [d for d in theirs[image] if scores.count(round(d["score"], 4)) == 1]
+        clipped = [{**d, "bbox": _clipped(d["bbox"], sizes[image])} for d in found]
+        assert _matches(untied, clipped, score_tol=1e-3, box_tol=0.05) == len(untied)
 
 
 def test_int8_is_reported_whatever_it_scores(exported: Exported):
