@@ -5,7 +5,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: install demo test test-fast test-chaos lint dashboard dashboard-screenshot
+.PHONY: install demo test test-fast test-chaos lint dashboard dashboard-screenshot report-screenshot
 
 # Reinstall only when the project's dependencies change.
 $(STAMP): pyproject.toml
@@ -57,3 +57,7 @@ dashboard: install
 # docs/dashboard.png for the README: a toy study's best trial, in headless Chromium.
 dashboard-screenshot: install chromium
 	$(PY) -m tests.dashboard.screenshot --out docs/dashboard.png
+
+# The README's picture of a study report (a toy study, rendered in headless Chromium).
+report-screenshot: install chromium
+	$(PY) -m tests.report.screenshot --out docs/report.png
