@@ -27,7 +27,7 @@ from pathlib import Path
 import optuna
 from determinism import REPO, cpu_name
 
-from hydra_plugins.tfod_optuna_sweeper._storage import open_storage, resolve_storage
+from hydra_plugins.tfod_optuna_sweeper.storage import open_storage, resolve_storage
 from tfod_sweep.seeds import SeedStats, noise_verdict
 
 METRIC = "DetectionBoxes_Precision/mAP@.50IOU"

@@ -95,7 +95,7 @@ def load_study(source: StudySource) -> tuple[Any, str] | None:
     import optuna
     from sqlalchemy.engine import make_url
 
-    from hydra_plugins.tfod_optuna_sweeper._storage import open_storage, resolve_storage
+    from hydra_plugins.tfod_optuna_sweeper.storage import open_storage, resolve_storage
 
     location = resolve_storage(source.storage, source.base_dir)
     secret = make_url(location.target).password if location.kind == "rdb" else None
