@@ -131,6 +131,9 @@ def main(argv: list[str] | None = None) -> int:
     except OSError as error:  # the folder cannot be written
         print(f"error: cannot write the export: {error}", file=sys.stderr)
         return BAD_INPUT
+    except KeyboardInterrupt:  # the staged folder is already removed
+        print("error: interrupted; nothing was written", file=sys.stderr)
+        return 130
     print()
     print(table(record), end="")
     print(f"\nexport: {out}/export.json")
