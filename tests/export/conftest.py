@@ -11,8 +11,7 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import REPO, run_sweep
-from tests.training.conftest import TINY, run_dir_of
+from tests.conftest import REPO
 
 MAP50 = "DetectionBoxes_Precision/mAP@.50IOU"
 
@@ -39,13 +38,9 @@ def export(*args: str | Path, timeout: float = 1800) -> subprocess.CompletedProc
 
 
 @pytest.fixture(scope="session")
-def trained_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The zoo's SSD MobileNet v2 FPNLite, 12 steps at 128x128 (tests/training's TINY)."""
-    outputs = tmp_path_factory.mktemp("export_outputs")
-    result = run_sweep("model=ssd320", "loss.gamma=2.25", *TINY, f"paths.outputs={outputs}",
-                       cwd=REPO)
-    assert result.returncode == 0, result.stderr[-3000:]
-    return run_dir_of(outputs)
+def trained_run(tiny_run: tuple[Path, str]) -> Path:
+    """The session's tiny real run (tests/conftest.py): trained once for training and export."""
+    return tiny_run[0]
 
 
 @pytest.fixture(scope="session")
