@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import matplotlib
 
@@ -17,6 +18,13 @@ import matplotlib.pyplot as plt  # noqa: E402
 from matplotlib.ticker import MaxNLocator  # noqa: E402
 
 AP50 = "AP@.50IOU"
+
+
+def _save(fig: Any, path: Path) -> None:
+    """Lay the figure out and write it as PNG, creating the folder."""
+    fig.tight_layout()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(path, format="png")
 
 
 def per_class_bar_chart(per_class: Mapping[str, Mapping[str, float]], path: Path,
@@ -43,11 +51,9 @@ def per_class_bar_chart(per_class: Mapping[str, Mapping[str, float]], path: Path
         ax.set_xlabel("AP@.50 (COCO, IoU 0.5)")
         ax.set_title(title)
         ax.tick_params(axis="y", labelsize=8)
-        fig.tight_layout()
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fig.savefig(path, format="png")
+        _save(fig, path)
     finally:
-        plt.close(fig)
+        plt.close(fig)  # reports draw many figures, and pyplot keeps every open one
     return path
 
 
@@ -112,9 +118,7 @@ def learning_curves(curves: Sequence[Curve], path: Path, ylabel: str,
         ax.set_title(title or f"{ylabel} at each evaluation")
         ax.grid(alpha=0.3)
         ax.legend(fontsize=8, loc="best")
-        fig.tight_layout()
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fig.savefig(path, format="png")
+        _save(fig, path)
     finally:
-        plt.close(fig)
+        plt.close(fig)  # reports draw many figures, and pyplot keeps every open one
     return path

@@ -24,6 +24,7 @@ from tests.study.postgres_server import free_port
 from tests.study.toy_helpers import wait_for
 
 if TYPE_CHECKING:
+    from PIL import Image
     from selenium.webdriver.remote.webdriver import WebDriver
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -151,3 +152,14 @@ def trial_heading_xpath(number: int) -> str:
     """The heading of trial ``number``'s detail pane."""
     heading = "self::h1 or self::h2 or self::h3 or self::h4 or self::h5 or self::h6"
     return f"//*[{heading}][starts-with(normalize-space(.), 'Trial {number} (trial_id=')]"
+
+
+def save_small_png(picture: Image.Image, out: Path, scale_to: int) -> None:
+    """Shrink a screenshot to `scale_to` px wide and 128 colours: README pictures stay small."""
+    from PIL import Image
+
+    if picture.width > scale_to:
+        size = (scale_to, round(picture.height * scale_to / picture.width))
+        picture = picture.resize(size, Image.Resampling.LANCZOS)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    picture.quantize(colors=128, method=Image.Quantize.MEDIANCUT).save(out, optimize=True)

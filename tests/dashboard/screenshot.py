@@ -20,6 +20,7 @@ from tests.dashboard.browser import (
     chromium,
     dashboard_argv,
     running_dashboard,
+    save_small_png,
     study_id,
     trial_heading_xpath,
     trial_list_item_xpath,
@@ -81,11 +82,7 @@ def take(argv: list[str], study: str, out: Path, trial: int | None, width: int,
         raw = Path(scratch) / "raw.png"
         browser.save_screenshot(str(raw))
         picture = Image.open(raw).convert("RGB")
-        if picture.width > scale_to:
-            size = (scale_to, round(picture.height * scale_to / picture.width))
-            picture = picture.resize(size, Image.Resampling.LANCZOS)
-        out.parent.mkdir(parents=True, exist_ok=True)
-        picture.quantize(colors=128, method=Image.Quantize.MEDIANCUT).save(out, optimize=True)
+        save_small_png(picture, out, scale_to)
     return out
 
 

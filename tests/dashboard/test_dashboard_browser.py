@@ -21,17 +21,8 @@ from tests.dashboard.browser import (
     trial_heading_xpath,
     trial_list_item_xpath,
 )
-from tests.study.toy_helpers import Toy
+from tests.study.toy_helpers import MIXED, Toy
 
-# Trials 0 and 1 learn, trial 2 fails at its first step, trial 3 is pruned at its first.
-MIXED = (
-    "evidence=true",
-    "hydra.sweeper.enqueue=[{x:0.9},{x:0.8},{x:0.1},{x:0.2}]",
-    "fail_x_below=0.15",
-    "hydra.sweeper.pruner.n_startup_trials=2",
-    "hydra.sweeper.pruner.n_warmup_steps=1",
-    "hydra.sweeper.n_trials=4",
-)
 STATES = ("Complete", "Complete", "Fail", "Pruned")
 WAIT = 60  # seconds; pages render in a few, a loaded 2-core machine needs more
 

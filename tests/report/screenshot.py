@@ -23,9 +23,8 @@ from pathlib import Path
 from PIL import Image
 
 from sweep.report import main as report_main
+from tests.dashboard.browser import CHROMIUM, save_small_png
 from tests.report.conftest import STUDY, FocalToy
-
-CHROMIUM = Path("/usr/bin/chromium")
 
 
 def toy_report(folder: Path) -> Path:
@@ -56,11 +55,7 @@ def take(report: Path, out: Path, width: int, height: int, scale_to: int) -> Pat
              f"--screenshot={raw}", page.as_uri()],
             check=True, capture_output=True, timeout=120)
         picture = Image.open(raw).convert("RGB")
-    if picture.width > scale_to:
-        size = (scale_to, round(picture.height * scale_to / picture.width))
-        picture = picture.resize(size, Image.Resampling.LANCZOS)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    picture.quantize(colors=128, method=Image.Quantize.MEDIANCUT).save(out, optimize=True)
+    save_small_png(picture, out, scale_to)
     return out
 
 

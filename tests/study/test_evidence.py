@@ -22,21 +22,12 @@ from hydra_plugins.tfod_optuna_sweeper._evidence import (
     trial_row,
 )
 from hydra_plugins.tfod_optuna_sweeper._storage import resolve_artifact_dir, resolve_storage
-from tests.study.toy_helpers import Toy
+from tests.study.toy_helpers import MIXED, Toy
 from tfod_sweep.metric_names import COCO_METRICS, LOSS_COMPONENTS
 from tfod_sweep.run_metrics import RunMetrics
 
 AP50 = "DetectionBoxes_Precision/mAP@.50IOU"
 AR100 = "DetectionBoxes_Recall/AR@100"
-# Trials 0 and 1 learn, trial 2 fails at its first step, trial 3 is pruned at its first.
-MIXED = (
-    "evidence=true",
-    "hydra.sweeper.enqueue=[{x:0.9},{x:0.8},{x:0.1},{x:0.2}]",
-    "fail_x_below=0.15",
-    "hydra.sweeper.pruner.n_startup_trials=2",
-    "hydra.sweeper.pruner.n_warmup_steps=1",
-    "hydra.sweeper.n_trials=4",
-)
 EVIDENCE = {"pipeline.config", "preview.png", "per_class_ap50.png"}
 
 

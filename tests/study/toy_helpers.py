@@ -111,3 +111,15 @@ def racing_sampler(storage: str, study_name: str) -> optuna.samplers.BaseSampler
     """
     optuna.load_study(study_name=study_name, storage=storage).ask()
     return optuna.samplers.RandomSampler(seed=0)
+
+
+# A toy study with every end state and the evidence files: trials 0 and 1 learn, trial 2
+# fails at its first step, trial 3 is pruned at its first (evidence and browser tests).
+MIXED = (
+    "evidence=true",
+    "hydra.sweeper.enqueue=[{x:0.9},{x:0.8},{x:0.1},{x:0.2}]",
+    "fail_x_below=0.15",
+    "hydra.sweeper.pruner.n_startup_trials=2",
+    "hydra.sweeper.pruner.n_warmup_steps=1",
+    "hydra.sweeper.n_trials=4",
+)
