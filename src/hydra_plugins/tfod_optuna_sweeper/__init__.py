@@ -8,6 +8,13 @@ does). Plain ``-m a=1,2`` multiruns keep Hydra's basic sweeper. Keys of
 ``hydra.sweeper`` (defaults in brackets):
 
 * ``study_name`` [tfod_sweep], ``direction`` [maximize];
+* ``directions`` [null]: a list such as ``[maximize, minimize]`` for a multi-objective
+  study, instead of ``direction`` (not both). The task then returns a tuple of as many
+  floats (a wrong length is a FAIL trial), and ``optimized_metric`` lists as many
+  metrics, which name the objectives in optuna-dashboard's Pareto-front plot. Optuna
+  cannot prune such a study: any pruner but null/nop is refused before the first trial,
+  and the job's intermediate values go to the user attr ``intermediate_values``. The
+  summary lists the Pareto-optimal trials instead of a best one;
 * ``storage`` [outputs/studies/journal.log]: a journal file, or an ``sqlite:///`` /
   ``postgresql://`` / ``mysql://`` / ``redis://`` URL (see ``_storage.py``);
 * ``artifact_dir`` [null]: the artifact store of the trials' evidence; null puts it
@@ -20,7 +27,8 @@ does). Plain ``-m a=1,2`` multiruns keep Hydra's basic sweeper. Keys of
 * ``max_failure_rate`` [0.25]: stop once FAIL trials exceed this fraction of
   ``n_trials`` (trials stopped by Ctrl-C do not count);
 * ``sampler`` [tpe, seed 42] and ``pruner`` [median]: config groups
-  ``hydra/sweeper/sampler`` (tpe, random, cmaes, qmc) and ``hydra/sweeper/pruner``
+  ``hydra/sweeper/sampler`` (tpe, random, cmaes, qmc, nsga2; all but cmaes also take
+  several objectives) and ``hydra/sweeper/pruner``
   (median, percentile, hyperband, successive_halving, nop), or any ``_target_``;
   ``hydra.sweeper.pruner=null`` turns pruning off;
 * ``params`` [{}]: search space in Hydra's override grammar (``interval``,
@@ -32,18 +40,19 @@ does). Plain ``-m a=1,2`` multiruns keep Hydra's basic sweeper. Keys of
   the same parameters; null interval turns this off;
 * ``seeds_per_trial`` [1]: train every sampled point with seeds ``train.seed``,
   ``train.seed + 1``, ...; the objective is their mean, and the per-seed values, mean,
-  std and n are user attributes. Only the first seed reports intermediate values, so
-  the pruner compares every trial on the same seed, and the later seeds run only for
-  points that survive it. The study summary compares the best trial with the first
-  enqueued point (the baseline) against the seed-to-seed noise.
+  std and n are user attributes (with several objectives: the per-objective mean, and
+  ``values_per_seed``, ``values_mean``, ``values_std``). Only the first seed reports
+  intermediate values, so the pruner compares every trial on the same seed, and the
+  later seeds run only for points that survive it. The study summary compares the best
+  trial with the first enqueued point (the baseline) against the seed-to-seed noise.
 
 Each trial is a Hydra job with ``hydra.job.num`` = trial number, so set
 ``hydra.sweep.dir: outputs/studies/${hydra.sweeper.study_name}`` and
 ``hydra.sweep.subdir: trial_${hydra.job.num}`` for stable, never-reused run dirs.
 The job reports through ``reporter.open_trial_reporter()`` of this package; it returns a
-float (COMPLETE), raises ``optuna.TrialPruned`` (PRUNED) or anything else (FAIL, with
-``fail_reason``). Ctrl-C/SIGTERM marks the running trial FAIL and exits 1; bad settings
-exit 2, like every tfod-sweep CLI.
+float, or one per direction (COMPLETE), raises ``optuna.TrialPruned`` (PRUNED) or
+anything else (FAIL, with ``fail_reason``). Ctrl-C/SIGTERM marks the running trial FAIL
+and exits 1; bad settings exit 2, like every tfod-sweep CLI.
 
 optuna-dashboard shows each trial's evidence: before its result is stored, the sweeper
 uploads the run's ``pipeline.config``, ``preview.png`` and a per-class AP@.50 chart as

@@ -13,6 +13,12 @@ INTERRUPTED = "interrupted"
 """True on a trial stopped by Ctrl-C/SIGTERM: a FAIL that is not the trial's fault."""
 DISCARDED = "discarded"
 """Set on a trial created past ``n_trials`` by a racing worker (RDB storages only)."""
+INTERMEDIATE_VALUES = "intermediate_values"
+"""``{"<step>": value}``: the learning curve of a multi-objective trial, where Optuna
+keeps no intermediate values."""
+VALUES_PER_SEED = "values_per_seed"
+"""A multi-objective trial with several seeds: one list of objective values per seed
+(``value_per_seed`` holds the single objective's values otherwise)."""
 
 # System attributes (internal bookkeeping).
 HEARTBEAT = "tfod_sweep:heartbeat"

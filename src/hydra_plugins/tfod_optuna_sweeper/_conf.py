@@ -53,6 +53,20 @@ class QMCSamplerConf:
 
 
 @dataclass
+class NSGAIISamplerConf:
+    """NSGA-II, the genetic sampler made for multi-objective studies (a Pareto front).
+
+    ``population_size`` is a generation: the first one is random, later ones are bred
+    from the best so far. Optuna's default (50) is far too many for studies of a few
+    expensive trials; size it to about ``n_trials / 2``.
+    """
+
+    _target_: str = "optuna.samplers.NSGAIISampler"
+    seed: int | None = 42
+    population_size: int = 50
+
+
+@dataclass
 class MedianPrunerConf:
     """Stop a trial whose value is below the median of earlier trials at the same step."""
 
@@ -115,7 +129,11 @@ class TfodOptunaSweeperConf:
         default_factory=lambda: [{"sampler": "tpe"}, {"pruner": "median"}, "_self_"]
     )
     study_name: str = "tfod_sweep"
-    direction: str = "maximize"
+    # One objective: maximize or minimize (maximize when neither key is set).
+    direction: str | None = None
+    # Several objectives, one direction each, e.g. [maximize, minimize]: the task returns
+    # a tuple of as many floats. Set direction or directions, not both.
+    directions: list[str] | None = None
     # A journal file path (default, safe for concurrent local workers), or an RDB URL.
     storage: str | None = DEFAULT_STORAGE
     # Folder of the trials' artifacts (pipeline.config, preview.png, per-class AP chart),

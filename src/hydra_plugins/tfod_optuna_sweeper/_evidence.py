@@ -22,7 +22,7 @@ import json
 import logging
 import tempfile
 import warnings
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -42,21 +42,29 @@ CHART_FILE = "per_class_ap50.png"
 
 
 def objective_label(metric: str) -> str:
-    """The objective's short name: ``DetectionBoxes_Precision/mAP@.50IOU`` -> ``mAP@.50``."""
+    """The objective's short name: ``DetectionBoxes_Precision/mAP@.50IOU`` -> ``mAP@.50``.
+
+    Only the COCO prefixes go: ``Latency/median_ms`` keeps its group, which is what
+    says it is a latency.
+    """
+    if not metric.startswith("DetectionBoxes_"):
+        return metric.strip()
     name = metric.rsplit("/", 1)[-1].strip()
     return name.removesuffix("IOU") or metric
 
 
-def name_objective(study: optuna.Study, metric: str | None) -> None:
-    """Label the study's value after the task's ``optimized_metric`` (not "Objective 0").
+def name_objective(study: optuna.Study, metrics: str | Sequence[str] | None) -> None:
+    """Label the study's values after the task's ``optimized_metric`` (not "Objective 0").
 
-    ``optuna_dashboard.set_objective_names`` is deprecated in 0.21 in favour of this
-    Optuna call, which it only forwards to. Written once: workers and resumes that find
-    the label in place leave the storage alone.
+    One name per objective, so optuna-dashboard labels the axes of its Pareto-front
+    plot. ``optuna_dashboard.set_objective_names`` is deprecated in 0.21 in favour of
+    this Optuna call, which it only forwards to. Written once: workers and resumes that
+    find the labels in place leave the storage alone.
     """
-    if not metric:
+    if not metrics:
         return
-    names = [objective_label(str(metric))]
+    names = [objective_label(str(m)) for m in ([metrics] if isinstance(metrics, str)
+                                                else metrics)]
     if study.metric_names != names:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
@@ -126,12 +134,23 @@ def _code(text: str) -> str:
     return "`" + text.replace("`", "'").replace("\n", " ") + "`"
 
 
-def note_markdown(number: int, state: TrialState, value: float | None, reason: str | None,
-                  job_dir: Path, label: str | None) -> str:
+def _values_text(values: float | Sequence[float], labels: Sequence[str]) -> str:
+    """``mAP@.50 = 0.5000``, or one such part per objective."""
+    numbers = [values] if isinstance(values, (int, float)) else list(values)
+    names = list(labels) if len(labels) == len(numbers) else (
+        ["value"] if len(numbers) == 1 else [f"objective {i}" for i in range(len(numbers))])
+    return ", ".join(f"{name} = {value:.4f}" for name, value in zip(names, numbers,
+                                                                       strict=True))
+
+
+def note_markdown(number: int, state: TrialState, value: float | Sequence[float] | None,
+                  reason: str | None, job_dir: Path,
+                  label: str | Sequence[str] | None) -> str:
     """The trial's dashboard note: how it ended, where it ran, its seed-table row."""
     head = f"### Trial {number}: {state.name}"
     if value is not None:
-        head += f", {label or 'value'} = {value:.4f}"
+        labels = [label] if isinstance(label, str) else list(label or ())
+        head += ", " + _values_text(value, labels)
     lines = [head, "", f"run dir: {_code(str(job_dir))}"]
     if reason:
         lines += ["", f"reason: {_code(reason)}"]
@@ -149,12 +168,16 @@ def note_markdown(number: int, state: TrialState, value: float | None, reason: s
 class EvidenceWriter:
     """Attaches artifacts and a note to each trial the sweeper finishes."""
 
-    def __init__(self, artifact_dir: Path, optimized_metric: str | None) -> None:
+    def __init__(self, artifact_dir: Path,
+                 optimized_metric: str | Sequence[str] | None) -> None:
         self.artifact_dir = artifact_dir
-        self._label = objective_label(optimized_metric) if optimized_metric else None
+        metrics = [optimized_metric] if isinstance(optimized_metric, str) else list(
+            optimized_metric or ())
+        self._label = [objective_label(m) for m in metrics]
 
     def attach(self, study: optuna.Study, trial: optuna.Trial, job_dir: Path,
-               state: TrialState, value: float | None, reason: str | None) -> None:
+               state: TrialState, value: float | Sequence[float] | None,
+               reason: str | None) -> None:
         """Upload the run's files and save the note; a failure is one warning line."""
         problems: list[str] = []
         try:

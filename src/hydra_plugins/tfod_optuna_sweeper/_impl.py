@@ -18,7 +18,7 @@ import optuna
 from hydra.core.override_parser.overrides_parser import OverridesParser
 from hydra.core.plugins import Plugins
 from hydra.types import HydraContext, TaskFunction
-from omegaconf import DictConfig, OmegaConf
+from omegaconf import DictConfig, ListConfig, OmegaConf
 from optuna.storages import RetryHeartbeatStaleTrialCallback
 from optuna.trial import TrialState
 
@@ -66,15 +66,39 @@ def _open_study(settings: Settings, base_dir: Path) -> tuple[optuna.Study, Any]:
         storage=storage,
         sampler=build_sampler(settings.sampler),
         pruner=build_pruner(settings.pruner),
-        direction=settings.direction,
+        directions=settings.directions,
         load_if_exists=True,
     )
-    if study.direction.name.lower() != settings.direction:
+    stored = [d.name.lower() for d in study.directions]
+    if stored != settings.directions:
+        def shown(directions: list[str]) -> str:
+            return directions[0] if len(directions) == 1 else "[" + ", ".join(directions) + "]"
+
+        word = "direction" if len(stored) == len(settings.directions) == 1 else "directions"
         raise SweeperError(
-            f"study {settings.study_name!r} already exists with direction "
-            f"{study.direction.name.lower()}, not {settings.direction}"
+            f"study {settings.study_name!r} already exists with {word} "
+            f"{shown(stored)}, not {shown(settings.directions)}"
         )
     return study, location
+
+
+def _objective_metrics(config: DictConfig, directions: list[str]) -> list[str] | None:
+    """The task's ``optimized_metric`` as a list, checked against the number of directions.
+
+    A study whose objectives outnumber (or are outnumbered by) the metrics the task
+    returns would fail every trial; this says so once, before the first one.
+    """
+    metric = config.get("optimized_metric")
+    if metric is None:
+        return None
+    metrics = [str(m) for m in metric] if isinstance(metric, (list, ListConfig)) else [str(metric)]
+    if len(metrics) != len(directions):
+        raise SweeperError(
+            f"optimized_metric names {len(metrics)} metric(s) but the study has "
+            f"{len(directions)} direction(s) (hydra.sweeper.direction/directions): give "
+            "one direction per metric"
+        )
+    return metrics
 
 
 class SweepRunner:
@@ -86,14 +110,14 @@ class SweepRunner:
         self._config = config
         self._context = hydra_context
         base_dir = Path(str(config.hydra.runtime.cwd))
-        metric = config.get("optimized_metric")
         try:
             self._settings = load_settings(config.hydra.sweeper)
+            metrics = _objective_metrics(config, self._settings.directions)
             self._study, self._location = _open_study(self._settings, base_dir)
             self._artifact_dir = resolve_artifact_dir(
                 self._settings.artifact_dir, self._location, base_dir
             )
-            name_objective(self._study, None if metric is None else str(metric))
+            name_objective(self._study, metrics)
         except SweepError as exc:
             raise SweeperError(str(exc)) from None
         except Exception as exc:
@@ -101,7 +125,7 @@ class SweepRunner:
         launcher = Plugins.instance().instantiate_launcher(
             hydra_context=hydra_context, task_function=task_function, config=config
         )
-        evidence = EvidenceWriter(self._artifact_dir, None if metric is None else str(metric))
+        evidence = EvidenceWriter(self._artifact_dir, metrics)
         self._runner = TrialRunner(self._study, launcher, hydra_context, config, evidence)
 
     def sweep(self, arguments: list[str]) -> optuna.Study:

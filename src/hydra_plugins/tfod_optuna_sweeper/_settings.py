@@ -1,7 +1,8 @@
 """The one validator of ``hydra.sweeper``: bad values stop the sweep before any trial runs.
 
 There is no second settings class: the result is the conf dataclass itself, filled with
-resolved, checked values.
+resolved, checked values; its ``directions`` is always the full list (one entry for a
+single-objective study, whose ``direction`` is that entry; None with several).
 """
 
 from __future__ import annotations
@@ -32,6 +33,60 @@ def _int(cfg: DictConfig, key: str, minimum: int, optional: bool = False) -> int
     return value
 
 
+_DIRECTIONS = ("maximize", "minimize")
+#: The pruner config that never prunes: the only one a multi-objective study accepts.
+NOP_PRUNER = "optuna.pruners.NopPruner"
+#: Samplers Optuna refuses on a study with several objectives (at the first trial).
+SINGLE_OBJECTIVE_SAMPLERS = {"optuna.samplers.CmaEsSampler": "cmaes"}
+
+
+def _directions(resolved: DictConfig) -> list[str]:
+    """``direction`` or ``directions`` as one list; setting both is ambiguous."""
+    single, several = resolved.get("direction"), _container(resolved.get("directions"))
+    if single is not None and several is not None:
+        raise SweeperError(
+            "set hydra.sweeper.direction (one objective) or hydra.sweeper.directions "
+            "(a list, one per objective), not both"
+        )
+    if several is None:
+        direction = str(single or "maximize").lower()
+        if direction not in _DIRECTIONS:
+            raise SweeperError(
+                f"hydra.sweeper.direction must be maximize or minimize, not {direction}"
+            )
+        return [direction]
+    if not isinstance(several, list) or not several or not all(
+        str(d).lower() in _DIRECTIONS for d in several
+    ):
+        raise SweeperError(
+            "hydra.sweeper.directions must be a non-empty list of maximize/minimize, "
+            f"got {several!r}"
+        )
+    return [str(d).lower() for d in several]
+
+
+def check_multi_objective(directions: list[str], sampler: Any, pruner: Any) -> None:
+    """Refuse what Optuna cannot do with several objectives, before any trial runs.
+
+    Optuna has no pruning for multi-objective studies (``Trial.report`` raises), and a
+    pruner that could never act would only hide that; CMA-ES fails at the first trial.
+    """
+    if len(directions) < 2:
+        return
+    if pruner is not None and (not isinstance(pruner, dict)
+                               or pruner.get("_target_") != NOP_PRUNER):
+        raise SweeperError(
+            f"hydra.sweeper.pruner: Optuna cannot prune a multi-objective study "
+            f"({len(directions)} directions); set hydra.sweeper.pruner=null"
+        )
+    target = sampler.get("_target_") if isinstance(sampler, dict) else None
+    if target in SINGLE_OBJECTIVE_SAMPLERS:
+        raise SweeperError(
+            f"hydra/sweeper/sampler={SINGLE_OBJECTIVE_SAMPLERS[target]} cannot run a "
+            "multi-objective study: use nsga2, tpe, random or qmc"
+        )
+
+
 def load_settings(cfg: DictConfig) -> TfodOptunaSweeperConf:
     """Read and check ``hydra.sweeper``; every problem is a one-line SweeperError."""
     try:
@@ -41,9 +96,7 @@ def load_settings(cfg: DictConfig) -> TfodOptunaSweeperConf:
     study_name = str(resolved.get("study_name") or "").strip()
     if not study_name:
         raise SweeperError("hydra.sweeper.study_name must be a non-empty string")
-    direction = str(resolved.get("direction", "maximize")).lower()
-    if direction not in ("maximize", "minimize"):
-        raise SweeperError(f"hydra.sweeper.direction must be maximize or minimize, not {direction}")
+    directions = _directions(resolved)
     rate = resolved.get("max_failure_rate")
     if not isinstance(rate, (int, float)) or isinstance(rate, bool) or not 0.0 <= rate <= 1.0:
         raise SweeperError(f"hydra.sweeper.max_failure_rate must be in [0, 1], got {rate!r}")
@@ -60,19 +113,22 @@ def load_settings(cfg: DictConfig) -> TfodOptunaSweeperConf:
     if not isinstance(enqueue, list) or not all(isinstance(p, dict) for p in enqueue):
         raise SweeperError("hydra.sweeper.enqueue must be a list of {param: value} mappings")
     storage = resolved.get("storage")
+    sampler, pruner = _container(resolved.get("sampler")), _container(resolved.get("pruner"))
+    check_multi_objective(directions, sampler, pruner)
     artifact_dir = resolved.get("artifact_dir")
     if artifact_dir is not None and not str(artifact_dir).strip():
         raise SweeperError("hydra.sweeper.artifact_dir must be a folder path or null")
     return TfodOptunaSweeperConf(
         study_name=study_name,
-        direction=direction,
+        direction=directions[0] if len(directions) == 1 else None,
+        directions=directions,
         storage=None if storage is None else str(storage),
         artifact_dir=None if artifact_dir is None else str(artifact_dir),
         n_trials=_int(resolved, "n_trials", 1),  # type: ignore[arg-type]
         n_jobs=_int(resolved, "n_jobs", 1),  # type: ignore[arg-type]
         max_failure_rate=float(rate),
-        sampler=_container(resolved.get("sampler")),
-        pruner=_container(resolved.get("pruner")),
+        sampler=sampler,
+        pruner=pruner,
         params={str(k): v for k, v in params.items()},
         enqueue=enqueue,
         heartbeat_interval=heartbeat,

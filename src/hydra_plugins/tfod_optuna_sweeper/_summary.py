@@ -23,7 +23,8 @@ _ORDER = (
 
 def summary(study: optuna.Study, location: StorageLocation, n_trials: int,
             artifact_dir: Path | None = None) -> str:
-    """Counts by state, the best trial, the storage and the dashboard command."""
+    """Counts by state, the best trial (the Pareto front with several objectives), the
+    storage and the dashboard command."""
     trials = study.get_trials(deepcopy=False)
     counts = Counter(t.state for t in trials)
     states = ", ".join(f"{s.name} {counts[s]}" for s in _ORDER if counts[s])
@@ -34,16 +35,40 @@ def summary(study: optuna.Study, location: StorageLocation, n_trials: int,
         f"{states or 'none'}"
     ]
     complete = [t for t in trials if t.state == TrialState.COMPLETE]
-    if complete:
+    if complete and len(study.directions) > 1:
+        lines.extend(pareto_lines(study))
+    elif complete:
         best = study.best_trial
-        params = ", ".join(f"{k}={v!r}" for k, v in best.params.items())
-        lines.append(f"best: trial {best.number}, value {best.value:.6g}, params {params}")
+        lines.append(f"best: trial {best.number}, value {best.value:.6g}, "
+                     f"params {_params(best)}")
         lines.append(_against_baseline(study, complete))
     lines.append(f"storage: {location.display}")
     if artifact_dir is not None:
         lines.append(f"artifacts: {artifact_dir}")
     lines.append(f"view it with: {location.dashboard_command(artifact_dir)}")
     return "\n".join(lines)
+
+
+def _params(trial: optuna.trial.FrozenTrial) -> str:
+    return ", ".join(f"{k}={v!r}" for k, v in trial.params.items())
+
+
+def pareto_lines(study: optuna.Study) -> list[str]:
+    """A multi-objective study has no single best: its Pareto-optimal trials, by number.
+
+    The best-vs-baseline check compares one number against the seed noise, so it is
+    left out here (and says so) rather than applied to one objective arbitrarily.
+    """
+    names = study.metric_names or [f"objective {i}" for i in range(len(study.directions))]
+    goals = ", ".join(f"{name} ({direction.name.lower()})"
+                      for name, direction in zip(names, study.directions, strict=True))
+    front = sorted(study.best_trials, key=lambda t: t.number)
+    lines = [f"Pareto-optimal trials ({len(front)}) of {goals}:"]
+    for trial in front:
+        values = ", ".join(f"{v:.6g}" for v in trial.values)
+        lines.append(f"  trial {trial.number}: values ({values}), params {_params(trial)}")
+    lines.append("best vs baseline: applies to single-objective studies only")
+    return lines
 
 
 def _against_baseline(study: optuna.Study, complete: list[optuna.trial.FrozenTrial]) -> str:

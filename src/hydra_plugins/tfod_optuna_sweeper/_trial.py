@@ -1,7 +1,8 @@
 """Run one claimed trial as a Hydra job and record how it ended.
 
-The job's ending decides the trial's state: a float is COMPLETE, ``optuna.TrialPruned``
-is PRUNED, anything else is FAIL with a one-line ``fail_reason``. The result is told
+The job's ending decides the trial's state: a float (a tuple of one float per direction
+in a multi-objective study) is COMPLETE, ``optuna.TrialPruned`` is PRUNED, anything else
+is FAIL with a one-line ``fail_reason``, a tuple of the wrong length included. The result is told
 to the storage right away, so a later crash or kill cannot lose it.
 """
 
@@ -9,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -34,24 +36,48 @@ class Outcome:
     """How a trial ended."""
 
     state: TrialState
-    value: float | None = None
+    #: A COMPLETE trial's objective values, one per direction of the study.
+    values: tuple[float, ...] | None = None
     reason: str | None = None
     interrupted: bool = False
 
 
-def outcome_of(ret: JobReturn, number: int) -> Outcome:
+def _values(returned: object, count: int) -> tuple[float, ...] | str:
+    """The job's return value as ``count`` floats (NaN refused), or why it is not.
+
+    One objective takes a float (anything ``float()`` accepts); several take a
+    tuple or list of exactly as many, in the order of ``directions``.
+    """
+    if count == 1:
+        try:
+            items = [float(returned)]  # type: ignore[arg-type]
+        except (TypeError, ValueError):
+            return f"TypeError: job returned {returned!r}, not a float"
+    else:
+        if isinstance(returned, (str, bytes)) or not isinstance(returned, Sequence):
+            return (f"TypeError: job returned {returned!r}, not a tuple of {count} floats "
+                    f"(the study has {count} directions)")
+        if len(returned) != count:
+            return (f"ValueError: job returned {len(returned)} value(s), but the study has "
+                    f"{count} directions")
+        try:
+            items = [float(item) for item in returned]
+        except (TypeError, ValueError):
+            return f"TypeError: job returned {tuple(returned)!r}, not {count} floats"
+    nan = [index for index, item in enumerate(items) if math.isnan(item)]
+    if nan:
+        which = "" if count == 1 else f" for objective {nan[0]}"
+        return f"ValueError: job returned NaN{which}"
+    return tuple(items)
+
+
+def outcome_of(ret: JobReturn, number: int, n_objectives: int = 1) -> Outcome:
     """Map Hydra's job result to a trial state."""
     if ret.status == JobStatus.COMPLETED:
-        value = ret.return_value
-        try:
-            number_value = float(value)
-        except (TypeError, ValueError):
-            return Outcome(
-                TrialState.FAIL, reason=f"TypeError: job returned {value!r}, not a float"
-            )
-        if math.isnan(number_value):
-            return Outcome(TrialState.FAIL, reason="ValueError: job returned NaN")
-        return Outcome(TrialState.COMPLETE, value=number_value)
+        values = _values(ret.return_value, n_objectives)
+        if isinstance(values, str):
+            return Outcome(TrialState.FAIL, reason=values)
+        return Outcome(TrialState.COMPLETE, values=values)
     # The public `return_value` re-raises a failed job's exception after printing "Error
     # executing job" to stderr, which would be wrong for every pruned trial; read it directly.
     exc = ret._return_value  # noqa: SLF001
@@ -111,7 +137,7 @@ class TrialRunner:
         except Exception as exc:
             log.error("trial %d could not be launched", number, exc_info=True)
             return Outcome(TrialState.FAIL, reason=one_line(exc))
-        return outcome_of(returns[0], number)
+        return outcome_of(returns[0], number, len(self._study.directions))
 
     def finish(self, claim: Claim, outcome: Outcome) -> None:
         """Attach the run's evidence, stop the heartbeat, then store the outcome.
@@ -122,7 +148,7 @@ class TrialRunner:
         trial = claim.trial
         if self._evidence is not None and claim.run_dir is not None:
             self._evidence.attach(self._study, trial, claim.run_dir, outcome.state,
-                                  outcome.value, outcome.reason)
+                                  outcome.values, outcome.reason)
         claim.heartbeat.stop()
         try:
             if outcome.state == TrialState.FAIL:
@@ -130,7 +156,7 @@ class TrialRunner:
                 if outcome.interrupted:
                     trial.set_user_attr(INTERRUPTED, True)
             if outcome.state == TrialState.COMPLETE:
-                self._study.tell(trial, outcome.value)
+                self._study.tell(trial, list(outcome.values or ()))
             else:
                 self._study.tell(trial, state=outcome.state)
         except UpdateFinishedTrialError:
@@ -140,6 +166,6 @@ class TrialRunner:
                 trial.number,
             )
             return
-        shown = f" {outcome.value:.6g}" if outcome.value is not None else ""
+        shown = "".join(f" {value:.6g}" for value in outcome.values or ())
         why = f" ({outcome.reason})" if outcome.reason else ""
         log.info("trial %d: %s%s%s", trial.number, outcome.state.name, shown, why)

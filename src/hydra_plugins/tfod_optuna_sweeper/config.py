@@ -26,6 +26,7 @@ from hydra_plugins.tfod_optuna_sweeper._conf import (
     HyperbandPrunerConf,
     MedianPrunerConf,
     NopPrunerConf,
+    NSGAIISamplerConf,
     PercentilePrunerConf,
     QMCSamplerConf,
     RandomSamplerConf,
@@ -38,6 +39,7 @@ __all__ = [
     "CmaEsSamplerConf",
     "HyperbandPrunerConf",
     "MedianPrunerConf",
+    "NSGAIISamplerConf",
     "NopPrunerConf",
     "PercentilePrunerConf",
     "QMCSamplerConf",
@@ -58,6 +60,7 @@ def register() -> None:
         "random": RandomSamplerConf,
         "cmaes": CmaEsSamplerConf,
         "qmc": QMCSamplerConf,
+        "nsga2": NSGAIISamplerConf,
     }
     for name, node in samplers.items():
         cs.store(group="hydra/sweeper/sampler", name=name, node=node)

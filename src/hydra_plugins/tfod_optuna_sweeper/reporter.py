@@ -19,6 +19,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from hydra_plugins.tfod_optuna_sweeper._attrs import INTERMEDIATE_VALUES
 from tfod_sweep.errors import SweepError
 
 if TYPE_CHECKING:
@@ -42,6 +43,9 @@ class TrialReporter:
         self.enqueued = enqueued
         # Only the first seed's run speaks for the trial (curve, pruning, attrs).
         self._primary = True
+        #: Several objectives: Optuna keeps no intermediate values and cannot prune.
+        self.multi_objective = len(study.directions) > 1
+        self._curve: dict[str, float] = {}
 
     def for_later_seed(self) -> TrialReporter:
         """A handle for seed 2, 3, ...: same trial, but it neither reports nor prunes."""
@@ -69,10 +73,20 @@ class TrialReporter:
 
         A run's last evaluation passes ``may_prune=False``: a trial that trained to its
         final step is COMPLETE, however it compares.
+
+        A multi-objective study has no intermediate values in Optuna (``Trial.report``
+        raises) and so no pruning: the curve goes to the user attr
+        ``intermediate_values`` (``{"<step>": value}``, rewritten whole at each step)
+        instead, so the dashboard and ``sweep.report`` still show how the trial learned,
+        and nothing is ever pruned.
         """
         import optuna
 
         if not self._primary:
+            return
+        if self.multi_objective:
+            self._curve[str(int(step))] = float(value)
+            self._trial.set_user_attr(INTERMEDIATE_VALUES, dict(self._curve))
             return
         self._trial.report(float(value), int(step))
         if may_prune and self._trial.should_prune():

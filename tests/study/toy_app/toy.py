@@ -5,7 +5,8 @@ reported through the sweeper plugin's ``reporter.open_trial_reporter()`` exactly
 does. Knobs make it slow, fail or hang on purpose. With ``evidence=true`` it also writes
 what a real run leaves in its run dir (``pipeline.config`` first, ``metrics.json`` after
 every step, ``preview.png`` at the end unless ``preview=false``) and sets the same
-user attributes, so the sweeper's artifacts and notes can be tested in seconds.
+user attributes, so the sweeper's artifacts and notes can be tested in seconds. With a
+list ``optimized_metric`` it returns one value per metric (a multi-objective study).
 """
 
 from __future__ import annotations
@@ -33,6 +34,11 @@ def _coco(value: float) -> dict[str, float]:
     return {**metrics, **{k: round(v * (1.5 - value), 6) for k, v in losses.items()}}
 
 
+def _first(metric: object) -> str:
+    """The metric (the first of a list) that a run's metrics.json names."""
+    return str(metric) if isinstance(metric, str) else str(list(metric)[0])  # type: ignore[call-overload]
+
+
 class Evidence:
     """The files a real run writes into its run dir, in the real formats."""
 
@@ -45,7 +51,7 @@ class Evidence:
                             f"train_config {{ batch_size: {cfg.y} }}  # x={cfg.x} opt={cfg.opt}\n")
         self.record = RunMetrics(
             name=run_dir.name, arch="ssd", num_classes=len(CLASSES), batch_size=int(cfg.y),
-            resolution=[64, 64], optimized_metric=str(cfg.optimized_metric), seed=0,
+            resolution=[64, 64], optimized_metric=_first(cfg.optimized_metric), seed=0,
             pipeline_config=str(pipeline), run_dir=str(run_dir),
         )
         if reporter is not None:
@@ -88,8 +94,25 @@ class Evidence:
         picture.save(self.run_dir / "preview.png")
 
 
+def _objectives(cfg: DictConfig, value: float) -> float | tuple[float, ...]:
+    """The value, or with a list ``optimized_metric`` one value per metric.
+
+    A ``Latency/...`` metric is a made-up latency that grows with ``x`` (and ``y``), so
+    accuracy and speed trade off and the Pareto front has more than one trial.
+    ``return_count`` returns that many values instead (a broken task).
+    """
+    metrics = cfg.optimized_metric
+    if isinstance(metrics, str):
+        return float(value)
+    values = [5.0 + 20.0 * float(cfg.x) ** 2 + 2.0 * int(cfg.y) if "Latency" in str(m)
+              else float(value) for m in metrics]
+    if cfg.return_count is not None:
+        values = (values * int(cfg.return_count))[: int(cfg.return_count)]
+    return tuple(values)
+
+
 @hydra.main(version_base="1.3", config_path="conf", config_name="config")
-def main(cfg: DictConfig) -> float:
+def main(cfg: DictConfig) -> float | tuple[float, ...]:
     """Report a deterministic learning curve and return its last point."""
     reporter = open_trial_reporter()
     if reporter is None:
@@ -116,7 +139,7 @@ def main(cfg: DictConfig) -> float:
         reporter.set_user_attrs(
             {"seen": {"x": cfg.x, "y": cfg.y, "opt": cfg.opt}, "pid": os.getpid(), "steps": step}
         )
-    return float(value)
+    return _objectives(cfg, value)
 
 
 if __name__ == "__main__":
