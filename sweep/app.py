@@ -26,8 +26,8 @@ CONFIG_DIR = str(Path(__file__).resolve().parent / "conf")
 
 
 @hydra.main(version_base="1.3", config_path=CONFIG_DIR, config_name="config")
-def main(cfg: DictConfig) -> float | None:
-    """Run one experiment and return the metric a sweeper optimizes."""
+def main(cfg: DictConfig) -> float | tuple[float, ...] | None:
+    """Run one experiment and return the metric a sweeper optimizes (a tuple of several)."""
     try:
         from tfod_sweep.runner import run_experiment
 

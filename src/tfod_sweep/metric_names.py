@@ -32,3 +32,11 @@ LOSS_COMPONENTS: dict[str, tuple[str, ...]] = {
         "Loss/total_loss",
     ),
 }
+
+# What a run measures on its trained model after the final evaluation (metrics.json's
+# `inference`): latency at batch 1 and the model's size. The first four can be objectives.
+LATENCY_MEDIAN = "Latency/median_ms"
+LATENCY_P90 = "Latency/p90_ms"
+PARAMETERS = "Model/parameters"
+FLOPS = "Model/flops"
+INFERENCE_METRICS: tuple[str, ...] = (LATENCY_MEDIAN, LATENCY_P90, PARAMETERS, FLOPS)

@@ -48,8 +48,17 @@ class RunMetrics:
     run_dir: str | None = None
     eval_images: int | None = None
     #: Wall seconds per phase of the last process that ran this run: tf_import, build,
-    #: first_step (tracing), train_steps, checkpoint, eval_detect, eval_score, logging.
+    #: first_step (tracing), train_steps, checkpoint, eval_detect, eval_score, logging,
+    #: preview, inference.
     phase_seconds: dict[str, float] = field(default_factory=dict)
+    #: Every optimized metric when there are several (a multi-objective study), in the
+    #: order of the returned tuple; `optimized_metric` is then the first. None otherwise.
+    objectives: list[str] | None = None
+    #: The trained model's cost, measured after the final evaluation (None before):
+    #: Latency/median_ms and Latency/p90_ms at batch 1 (null with eval.latency_images=0),
+    #: Latency/threads, /images, /warmup, /batch_size, Model/parameters, Model/flops (null
+    #: with Model/flops_note when the profiler could not count them).
+    inference: dict[str, Any] | None = None
 
     @property
     def finished(self) -> bool:

@@ -11,9 +11,9 @@ from omegaconf import DictConfig, open_dict
 from tfod_sweep.config import validate_config
 from tfod_sweep.data import resolve_dataset
 from tfod_sweep.errors import ConfigError
+from tfod_sweep.objectives import Objective, seed_summary
 from tfod_sweep.pipeline import build_pipeline, write_pipeline
 from tfod_sweep.reporting import TrialReporter
-from tfod_sweep.seeds import mean_and_std
 from tfod_sweep.tf_logging import configure_tf_logging
 
 
@@ -48,8 +48,11 @@ def _refuse_to_resume_another_experiment(run_dir: Path, path: Path, new_text: st
 
 
 def run_experiment(cfg: DictConfig, run_dir: Path,
-                   reporter: TrialReporter | None = None) -> float | None:
+                   reporter: TrialReporter | None = None) -> Objective | None:
     """Validate `cfg`, render its files, and (unless dry_run) train and evaluate it.
+
+    Returns the `optimized_metric`'s value, or a tuple of the listed metrics' values
+    (a multi-objective study); None for a dry run.
 
     Args:
         cfg: the composed experiment.
@@ -65,7 +68,8 @@ def run_experiment(cfg: DictConfig, run_dir: Path,
     return _run_one(cfg, run_dir, reporter)
 
 
-def _run_one(cfg: DictConfig, run_dir: Path, reporter: TrialReporter | None) -> float | None:
+def _run_one(cfg: DictConfig, run_dir: Path,
+             reporter: TrialReporter | None) -> Objective | None:
     pipeline_path, label_map = render_run_files(cfg, run_dir)
     print(f"pipeline.config: {pipeline_path}")
     print(f"label_map.pbtxt: {label_map}")
@@ -77,16 +81,19 @@ def _run_one(cfg: DictConfig, run_dir: Path, reporter: TrialReporter | None) -> 
     return train_and_evaluate(cfg, run_dir, pipeline_path, reporter=reporter)
 
 
-def _run_seeds(cfg: DictConfig, trial_dir: Path, count: int, reporter: TrialReporter) -> float:
-    """Train one trial's point with seeds train.seed, +1, ...; return the mean metric.
+def _run_seeds(cfg: DictConfig, trial_dir: Path, count: int,
+               reporter: TrialReporter) -> Objective:
+    """Train one trial's point with seeds train.seed, +1, ...; return the mean objective.
 
     Each seed is a full run in `seed_<s>/` (resumable on its own). The first seed reports
     the learning curve and may be pruned; the others only add their final value. The
     per-seed values, mean, std and n are stored on the trial after every seed, so a
-    crash keeps what finished.
+    crash keeps what finished; with several objectives, each is averaged on its own.
     """
     first = int(cfg.train.seed)
-    seeds, values = [], []
+    seeds: list[int] = []
+    values: list[Objective] = []
+    mean: Objective | None = None
     for index in range(count):
         seed = first + index
         seed_cfg = cfg.copy()
@@ -98,7 +105,7 @@ def _run_seeds(cfg: DictConfig, trial_dir: Path, count: int, reporter: TrialRepo
         assert value is not None
         seeds.append(seed)
         values.append(value)
-        mean, std = mean_and_std(values)
-        reporter.set_trial_attrs({"seeds": seeds, "value_per_seed": values,
-                                  "value_mean": mean, "value_std": std, "n_seeds": len(values)})
-    return mean_and_std(values)[0]
+        mean, attrs = seed_summary(seeds, values)
+        reporter.set_trial_attrs(attrs)
+    assert mean is not None
+    return mean

@@ -41,6 +41,15 @@ BAD_INPUTS = [
     (["train.learning_rate=-1"], "train.learning_rate=-1.0 is out of range: allowed > 0"),
     (["eval.nms=fast"], "eval.nms='fast' is out of range: allowed one of combined, per_class"),
     (["optimized_metric=accuracy"], "optimized_metric='accuracy' is unknown: allowed one of"),
+    (["optimized_metric=[DetectionBoxes_Precision/mAP,Latency/mean_ms]"],
+     "optimized_metric='Latency/mean_ms' is unknown: allowed one of"),
+    (["optimized_metric=[Latency/median_ms,Latency/median_ms]"],
+     "optimized_metric=['Latency/median_ms', 'Latency/median_ms'] lists a metric twice"),
+    (["optimized_metric=[]"], "optimized_metric=[] is out of range: allowed a metric name or"),
+    (["optimized_metric=[DetectionBoxes_Precision/mAP,Latency/p90_ms]", "eval.latency_images=0"],
+     "optimized_metric 'Latency/p90_ms' needs the latency measurement: allowed "
+     "eval.latency_images >= 1 (0 turns it off)"),
+    (["eval.latency_images=-1"], "eval.latency_images=-1 is out of range: allowed >= 0"),
     (["backbone.fpn_min_level=6", "backbone.fpn_max_level=5"],
      "backbone.fpn_min_level=6 is out of range: allowed an integer in [3, 5]"),
     (["train.augmentations=[random_flop]"],
@@ -60,6 +69,14 @@ def test_bad_value_names_key_value_and_range(compose_cfg, overrides, message):
     text = str(error.value)
     assert message in text
     assert "\n" not in text
+
+
+def test_a_list_of_known_metrics_is_a_valid_multi_objective(compose_cfg):
+    cfg = compose_cfg("optimized_metric=[DetectionBoxes_Precision/mAP@.50IOU,Latency/median_ms,"
+                      "Model/parameters]")
+    validate_config(cfg)
+    assert list(cfg.optimized_metric) == [
+        "DetectionBoxes_Precision/mAP@.50IOU", "Latency/median_ms", "Model/parameters"]
 
 
 def test_cli_prints_one_line_and_exits_non_zero(tmp_path):

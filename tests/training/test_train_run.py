@@ -40,14 +40,33 @@ def test_tiny_run_splits_its_time_into_phases(tiny_run):
     metrics = json.loads((run_dir / "metrics.json").read_text())
     phases = metrics["phase_seconds"]
     expected = {"tf_import", "build", "first_step", "train_steps", "checkpoint",
-                "eval_detect", "eval_score", "logging", "preview"}
+                "eval_detect", "eval_score", "logging", "preview", "inference"}
     assert set(phases) == expected
     assert all(seconds > 0 for seconds in phases.values()), phases
     # images/s is read off the timed steps (all but the first), so the two agree.
     assert metrics["images_per_second"] == pytest.approx(4 * 11 / phases["train_steps"],
                                                          rel=1e-2)
-    loop_phases = sum(phases[p] for p in expected - {"tf_import", "build", "preview"})
+    loop_phases = sum(phases[p] for p in expected - {"tf_import", "build", "preview",
+                                                     "inference"})
     assert loop_phases <= metrics["train_seconds"] + 0.01  # phases are rounded to 1 ms
+
+
+def test_tiny_run_times_and_sizes_its_trained_model(tiny_run):
+    """eval.latency_images (20 by default) val images at batch 1, parameters and FLOPs."""
+    run_dir, stdout = tiny_run
+    metrics = json.loads((run_dir / "metrics.json").read_text())
+    cost = metrics["inference"]
+    assert cost["Latency/images"] == 20 and cost["Latency/batch_size"] == 1
+    assert cost["Latency/warmup"] == 5 and cost["Latency/threads"] >= 1
+    assert 0 < cost["Latency/median_ms"] <= cost["Latency/p90_ms"] < 5000
+    # SSD MobileNet v2 FPNLite with 21 classes: a few million weights; at 128x128 a few
+    # hundred million FLOPs, far more than two per weight (convolutions reuse them).
+    assert 1e6 < cost["Model/parameters"] < 1e7
+    assert cost["Model/flops_note"] is None
+    assert 2 * cost["Model/parameters"] < cost["Model/flops"] < 1e10
+    assert metrics["objectives"] is None  # one optimized metric
+    assert f"{cost['Model/parameters']:,} parameters; " in stdout
+    assert f"latency {cost['Latency/median_ms']:.1f} ms median" in stdout
 
 
 def test_tiny_run_draws_the_first_val_images_with_their_detections(tiny_run):

@@ -177,6 +177,7 @@ class EvalConfig:
 
     nms: str = MISSING
     max_images: int | None = MISSING
+    latency_images: int = MISSING
 
 
 @dataclass
@@ -197,7 +198,9 @@ class RootConfig:
     train: TrainConfig = MISSING
     eval: EvalConfig = MISSING
     paths: PathsConfig = MISSING
-    optimized_metric: str = "DetectionBoxes_Precision/mAP@.50IOU"
+    # One metric name, or a list of them for a multi-objective study (the task then
+    # returns a tuple); typed Any because a structured config has no str-or-list type.
+    optimized_metric: Any = "DetectionBoxes_Precision/mAP@.50IOU"
     dry_run: bool = False
     verbose: bool = False
 

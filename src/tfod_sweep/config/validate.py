@@ -16,11 +16,16 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from omegaconf import DictConfig, OmegaConf
+from omegaconf import DictConfig, ListConfig, OmegaConf
 
 from tfod_sweep.config.schema import RootConfig
 from tfod_sweep.errors import ConfigError
-from tfod_sweep.metric_names import COCO_METRICS
+from tfod_sweep.metric_names import (
+    COCO_METRICS,
+    INFERENCE_METRICS,
+    LATENCY_MEDIAN,
+    LATENCY_P90,
+)
 
 
 @dataclass(frozen=True)
@@ -239,10 +244,35 @@ def validate_config(cfg: DictConfig) -> None:
             f"allowed <= train.learning_rate={cfg.train.learning_rate}"
         )
     _check_train_extras(cfg)
-    _check("eval", cfg.eval, EVAL_RANGES | {"max_images": at_least(1)})
+    _check("eval", cfg.eval, EVAL_RANGES | {"max_images": at_least(1),
+                                            "latency_images": at_least(0)})
     _check_dataset(cfg)
-    if cfg.optimized_metric not in COCO_METRICS:
-        raise ConfigError(
-            f"optimized_metric={cfg.optimized_metric!r} is unknown: allowed one of "
-            + ", ".join(COCO_METRICS)
-        )
+    _check_objectives(cfg)
+
+
+def _check_objectives(cfg: DictConfig) -> None:
+    """`optimized_metric`: one known metric, or a list of distinct ones (several objectives).
+
+    Latency is measured only when eval.latency_images > 0, so optimizing it with the
+    measurement off would fail every run at its very end; it fails here instead.
+    """
+    value = cfg.optimized_metric
+    allowed = (*COCO_METRICS, *INFERENCE_METRICS)
+    if isinstance(value, str):
+        names = [value]
+    elif isinstance(value, ListConfig | list) and len(value) > 0:
+        names = list(value)
+    else:
+        raise ConfigError(f"optimized_metric={value!r} is out of range: allowed a metric name "
+                          "or a non-empty list of them")
+    for name in names:
+        if name not in allowed:
+            raise ConfigError(f"optimized_metric={name!r} is unknown: allowed one of "
+                              + ", ".join(allowed))
+    if len(set(names)) != len(names):
+        raise ConfigError(f"optimized_metric={names} lists a metric twice: allowed distinct "
+                          "metrics")
+    measured = [name for name in names if name in (LATENCY_MEDIAN, LATENCY_P90)]
+    if measured and cfg.eval.latency_images == 0:
+        raise ConfigError(f"optimized_metric {measured[0]!r} needs the latency measurement: "
+                          "allowed eval.latency_images >= 1 (0 turns it off)")

@@ -1,4 +1,8 @@
-"""Train and evaluate one composed experiment; write metrics.json, detections.json, a table."""
+"""Train and evaluate one composed experiment; write metrics.json, detections.json, a table.
+
+After the final evaluation the trained model is timed and sized (`inference_cost`):
+metrics.json's `inference`, and user attributes of a study trial.
+"""
 
 from __future__ import annotations
 
@@ -11,7 +15,21 @@ from omegaconf import DictConfig, OmegaConf
 from tfod_sweep.data.label_map import read_label_map
 from tfod_sweep.errors import ConfigError, DataError
 from tfod_sweep.fileio import atomic_write_text
-from tfod_sweep.metric_names import COCO_METRICS, LOSS_COMPONENTS
+from tfod_sweep.metric_names import (
+    COCO_METRICS,
+    FLOPS,
+    LATENCY_MEDIAN,
+    LATENCY_P90,
+    LOSS_COMPONENTS,
+    PARAMETERS,
+)
+from tfod_sweep.objectives import (
+    Objective,
+    curve_metric,
+    is_multi_objective,
+    objective_metrics,
+    objective_value,
+)
 from tfod_sweep.phase_times import PhaseTimes
 from tfod_sweep.preview import draw_preview, read_preview_images
 from tfod_sweep.report import seed_tables
@@ -34,11 +52,13 @@ def write_preview(path: Path, val_paths: list[str], detections: list[dict[str, A
 def _start_record(cfg: DictConfig, run_dir: Path, pipeline_path: Path,
                   reporter: TrialReporter | None) -> RunMetrics:
     """This run's metrics.json record; a resumed run keeps its evaluations and train time."""
+    metrics = objective_metrics(cfg.optimized_metric)
     record = RunMetrics(
         name=cfg.model.name, arch=cfg.model.arch, num_classes=cfg.dataset.num_classes,
         batch_size=cfg.train.batch_size,
         resolution=[cfg.resolution.height, cfg.resolution.width],
-        optimized_metric=cfg.optimized_metric, seed=cfg.train.seed,
+        optimized_metric=metrics[0], seed=cfg.train.seed,
+        objectives=metrics if is_multi_objective(cfg.optimized_metric) else None,
         config=experiment_config(cfg), trial=trial_info(reporter),
         pipeline_config=str(pipeline_path), run_dir=str(run_dir),
     )
@@ -89,9 +109,26 @@ def seed_everything(seed: int, deterministic: bool) -> None:
         tf.config.experimental.enable_op_determinism()
 
 
+def measure_inference(cfg: DictConfig, setup: Any) -> dict[str, Any]:
+    """The trained model's latency on `eval.latency_images` val images, parameters, FLOPs."""
+    from tfod_sweep.training.inference_cost import measure
+
+    pixels = []
+    if cfg.eval.latency_images:
+        from tfod_sweep.export.val_data import read_images
+
+        reader = setup.configs["eval_input_configs"][0]
+        pixels = [image.pixels for image in read_images(reader, cfg.eval.latency_images)]
+    size = (int(cfg.resolution.height), int(cfg.resolution.width))
+    return measure(setup.model, pixels, size).to_dict()
+
+
 def train_and_evaluate(cfg: DictConfig, run_dir: Path, pipeline_path: Path,
-                       reporter: TrialReporter | None = None) -> float:
+                       reporter: TrialReporter | None = None) -> Objective:
     """Train `cfg` in `run_dir` (resuming from its latest checkpoint) and return the metric.
+
+    With a list `optimized_metric` (a multi-objective study) it returns the tuple of those
+    metrics, any of which may be a latency or size measured after the final evaluation.
 
     Args:
         cfg: the composed, validated experiment.
@@ -108,7 +145,7 @@ def train_and_evaluate(cfg: DictConfig, run_dir: Path, pipeline_path: Path,
 
     tf.keras.backend.clear_session()  # several trials may run in one process
     seed_everything(cfg.train.seed, cfg.train.deterministic)
-    metric = cfg.optimized_metric
+    metric = curve_metric(objective_metrics(cfg.optimized_metric))
     arch = cfg.model.arch
     record = _start_record(cfg, run_dir, pipeline_path, reporter)
 
@@ -167,13 +204,28 @@ def train_and_evaluate(cfg: DictConfig, run_dir: Path, pipeline_path: Path,
     with times.phase("preview"):
         val_paths = list(setup.configs["eval_input_configs"][0].tf_record_input_reader.input_path)
         write_preview(run_dir / PREVIEW, val_paths, final.detections, names)
+    with times.phase("inference"):
+        record.inference = measure_inference(cfg, setup)
     record.phase_seconds = times.rounded()
     record.write(run_dir)
     print()
     print(seed_tables([record.to_dict()]))
+    print(_inference_line(record.inference))
     if reporter is not None:
         attrs = _trial_metrics(final.metrics, arch)
         attrs.update({key: getattr(record, key) for key in (
             "steps", "train_seconds", "images_per_second", "run_dir", "pipeline_config")})
+        attrs.update(record.inference)
         reporter.set_user_attrs(attrs)
-    return float(final.metrics[metric])
+    return objective_value(cfg.optimized_metric, {**final.metrics, **record.inference})
+
+
+def _inference_line(cost: dict[str, Any]) -> str:
+    """One line for the log: the trained model's latency, parameters and FLOPs."""
+    median = cost.get(LATENCY_MEDIAN)
+    timing = ("latency not measured (eval.latency_images=0)" if median is None else
+              f"latency {median:.1f} ms median, {cost.get(LATENCY_P90):.1f} ms p90 at batch 1 "
+              f"({cost.get('Latency/images')} images, {cost.get('Latency/threads')} threads)")
+    flops = cost.get(FLOPS)
+    counted = f"{flops / 1e9:.3f} GFLOPs" if flops else f"FLOPs {cost.get('Model/flops_note')}"
+    return f"{timing}; {cost.get(PARAMETERS):,} parameters; {counted}"
