@@ -118,9 +118,12 @@ class Claimer:
                     heartbeat.stop()
                     self._discard(trial)
                     return None
-                if self._lock is None:
+                if self._lock is None or trial.number != len(trials):
                     # Without a lock two workers can read the same trial count and seed
-                    # alike; the trial number the storage assigned is unique.
+                    # alike; and enqueued points (WAITING trials) all exist before the
+                    # first runs, so the count stays put while they are taken and their
+                    # unlisted parameters would all be drawn alike. The trial number the
+                    # storage assigned is unique.
                     self._study.sampler = build_sampler(self._settings.sampler, trial.number)
                 overrides = suggest_overrides(trial, self._space, self._parser)
             except BaseException as exc:
