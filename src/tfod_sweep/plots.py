@@ -122,3 +122,51 @@ def learning_curves(curves: Sequence[Curve], path: Path, ylabel: str,
     finally:
         plt.close(fig)  # reports draw many figures, and pyplot keeps every open one
     return path
+
+
+@dataclass(frozen=True)
+class ParetoPoint:
+    """One COMPLETE trial in the plane of two objectives."""
+
+    name: str
+    x: float
+    y: float
+    on_front: bool
+
+
+def pareto_chart(points: Sequence[ParetoPoint], path: Path, xlabel: str, ylabel: str,
+                 x_maximize: bool, title: str = "Pareto front") -> Path:
+    """Every trial as a dot, the Pareto-optimal ones highlighted, named and joined by the
+    staircase that bounds what the study has reached.
+
+    The step sits where a trade-off starts: along the front sorted by x, an x a little
+    beyond a front point's is reached only by the next point, so with x maximized the
+    line jumps at each point ('pre'), and with x minimized just before the next ('post').
+    """
+    if not points:
+        raise ValueError("no trial to plot")
+    others = [p for p in points if not p.on_front]
+    front = sorted((p for p in points if p.on_front), key=lambda p: p.x)
+    fig, ax = plt.subplots(figsize=(7.0, 4.5), dpi=100)
+    try:
+        if others:
+            ax.scatter([p.x for p in others], [p.y for p in others], s=28, color="tab:gray",
+                       alpha=0.7, label="dominated trial", zorder=2)
+        if front:
+            ax.step([p.x for p in front], [p.y for p in front],
+                    where="pre" if x_maximize else "post", color="tab:red", linewidth=1.4,
+                    alpha=0.8, zorder=3)
+            ax.scatter([p.x for p in front], [p.y for p in front], s=60, color="tab:red",
+                       edgecolor="black", label="Pareto-optimal trial", zorder=4)
+            for point in front:
+                ax.annotate(point.name, (point.x, point.y), fontsize=7, xytext=(5, 4),
+                            textcoords="offset points")
+        ax.set_xlabel(xlabel)
+        ax.set_ylabel(ylabel)
+        ax.set_title(title)
+        ax.grid(alpha=0.3)
+        ax.legend(fontsize=8, loc="best")
+        _save(fig, path)
+    finally:
+        plt.close(fig)  # reports draw many figures, and pyplot keeps every open one
+    return path

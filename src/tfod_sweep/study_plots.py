@@ -1,5 +1,8 @@
 """A study's Optuna plots as PNG files: history, importances, slices, a contour (TF-free).
 
+A multi-objective study also gets its Pareto front (our own chart, `plots.pareto_chart`);
+Optuna's other plots then need a `target`, and the report passes its first objective.
+
 Drawn by Optuna's own matplotlib visualizations, so they read like optuna-dashboard's.
 Each function draws one file or raises `Skipped` with the one line the report shows
 instead: a study that is young, still running or mostly pruned has too few COMPLETE
@@ -29,6 +32,8 @@ from optuna.distributions import CategoricalDistribution  # noqa: E402
 from optuna.importance import PedAnovaImportanceEvaluator  # noqa: E402
 from optuna.trial import TrialState  # noqa: E402
 from optuna.visualization import matplotlib as optuna_plots  # noqa: E402
+
+from tfod_sweep.plots import ParetoPoint, pareto_chart  # noqa: E402
 
 #: Below this many COMPLETE trials an importance ranks noise; the report says so instead.
 MIN_TRIALS_IMPORTANCE = 5
@@ -73,11 +78,16 @@ def _save(draw: Callable[[], Any], path: Path) -> Path:
     return path
 
 
-def optimization_history(study: optuna.Study, path: Path, target_name: str) -> Path:
+#: Which number of a trial a plot shows: None is its value (single objective only).
+Target = Callable[[optuna.trial.FrozenTrial], float] | None
+
+
+def optimization_history(study: optuna.Study, path: Path, target_name: str,
+                         target: Target = None) -> Path:
     """Each COMPLETE trial's value and the best so far."""
     _need(study, 1, "optimization history")
     return _save(lambda: optuna_plots.plot_optimization_history(
-        study, target_name=target_name), path)
+        study, target=target, target_name=target_name), path)
 
 
 def importance_quantile(complete: int) -> float:
@@ -85,16 +95,17 @@ def importance_quantile(complete: int) -> float:
     return min(0.5, max(0.1, MIN_TOP_TRIALS / max(complete, 1)))
 
 
-def param_importances(study: optuna.Study, path: Path, target_name: str) -> Path:
+def param_importances(study: optuna.Study, path: Path, target_name: str,
+                      target: Target = None) -> Path:
     """PED-ANOVA importance of each parameter for reaching the study's top trials."""
     _need(study, MIN_TRIALS_IMPORTANCE, "parameter importances")
     complete = complete_trials(study)
-    if len({trial.value for trial in complete}) < 2:
+    if len({trial.value if target is None else target(trial) for trial in complete}) < 2:
         raise Skipped("parameter importances: not drawn, every COMPLETE trial has the same "
                       "value")
     evaluator = PedAnovaImportanceEvaluator(target_quantile=importance_quantile(len(complete)))
     return _save(lambda: optuna_plots.plot_param_importances(
-        study, evaluator=evaluator, target_name=target_name), path)
+        study, evaluator=evaluator, target=target, target_name=target_name), path)
 
 
 def searched_params(study: optuna.Study) -> dict[str, optuna.distributions.BaseDistribution]:
@@ -106,14 +117,15 @@ def searched_params(study: optuna.Study) -> dict[str, optuna.distributions.BaseD
     return found
 
 
-def slices(study: optuna.Study, path: Path, target_name: str) -> Path:
+def slices(study: optuna.Study, path: Path, target_name: str, target: Target = None) -> Path:
     """The objective against each parameter, one panel each, one dot per COMPLETE trial.
 
     One figure rather than one per parameter: half the drawing time, and the panels
     share the objective's axis, so they compare at a glance.
     """
     _need(study, 1, "slices")
-    return _save(lambda: optuna_plots.plot_slice(study, target_name=target_name), path)
+    return _save(lambda: optuna_plots.plot_slice(study, target=target,
+                                                 target_name=target_name), path)
 
 
 def contour_pair(study: optuna.Study) -> tuple[str, str] | None:
@@ -127,8 +139,27 @@ def contour_pair(study: optuna.Study) -> tuple[str, str] | None:
     return (numeric[0], numeric[1]) if len(numeric) >= 2 else None
 
 
-def contour(study: optuna.Study, pair: tuple[str, str], path: Path, target_name: str) -> Path:
+def contour(study: optuna.Study, pair: tuple[str, str], path: Path, target_name: str,
+            target: Target = None) -> Path:
     """The objective over two parameters, interpolated between COMPLETE trials."""
     _need(study, MIN_TRIALS_CONTOUR, f"contour of {pair[0]} x {pair[1]}")
     return _save(lambda: optuna_plots.plot_contour(
-        study, params=list(pair), target_name=target_name), path)
+        study, params=list(pair), target=target, target_name=target_name), path)
+
+
+def pareto_front(study: optuna.Study, path: Path, names: list[str]) -> Path:
+    """The first objective against the second: every COMPLETE trial, the front highlighted.
+
+    The front is Optuna's own (`best_trials`, over all objectives); with more than two
+    objectives this is its projection on the first two, and the caption says so.
+    """
+    if len(study.directions) < 2:
+        raise Skipped("Pareto front: not drawn, the study has a single objective")
+    _need(study, 1, "Pareto front")
+    front = {trial.number for trial in study.best_trials}
+    points = [ParetoPoint(f"trial_{t.number}", float(t.values[0]), float(t.values[1]),
+                          t.number in front) for t in complete_trials(study)]
+    x_dir, y_dir = (d.name.lower() for d in study.directions[:2])
+    return pareto_chart(points, path, f"{names[0]} ({x_dir})", f"{names[1]} ({y_dir})",
+                        x_maximize=x_dir == "maximize",
+                        title=f"Pareto front: {len(front)} of {len(points)} COMPLETE trials")

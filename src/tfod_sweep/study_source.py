@@ -26,7 +26,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from omegaconf import OmegaConf
+from omegaconf import ListConfig, OmegaConf
 
 from tfod_sweep.errors import SweepError, squeeze
 
@@ -48,7 +48,8 @@ class StudySource:
     study_name: str | None
     #: ``outputs/studies/<name>``: trial dirs are found here when a trial has no run_dir.
     study_dir: Path | None
-    #: The app's optimized_metric from multirun.yaml (the objective's name), if known.
+    #: The app's optimized_metric from multirun.yaml (the objective's name; the first of a
+    #: list), if known.
     optimized_metric: str | None = None
     #: Rule 3: a guess, used only if the storage holds a study of that name.
     guessed: bool = False
@@ -78,6 +79,8 @@ def from_multirun(study_dir: Path, study: str | None) -> StudySource | None:
     name = study or _select(config, "hydra.sweeper.study_name", file)
     cwd = _select(config, "hydra.runtime.cwd", file)
     metric = _select(config, "optimized_metric", file)
+    if isinstance(metric, ListConfig):  # several objectives: they are named in the storage
+        metric = metric[0] if len(metric) else None
     return StudySource(
         storage=None if storage is None else str(storage),
         base_dir=Path(str(cwd)) if cwd else study_dir.resolve(),

@@ -29,6 +29,10 @@ INTERRUPTED = "interrupted"
 DISCARDED = "discarded"
 #: Optuna's own system attribute on a trial made by `enqueue_trial`: the study's baselines.
 ENQUEUED = "fixed_params"
+#: A multi-objective trial's learning curve, {"<step>": value} (Optuna keeps none there).
+INTERMEDIATE_VALUES = "intermediate_values"
+#: A multi-objective trial's objective values per seed, one list per seed.
+VALUES_PER_SEED = "values_per_seed"
 
 _METRIC_KEYS = tuple(dict.fromkeys((*COCO_METRICS, *LOSS_COMPONENTS["ssd"],
                                     *LOSS_COMPONENTS["center_net"])))
@@ -54,6 +58,9 @@ class TrialRow:
     run_dir: Path | None
     #: A metrics.json-shaped mapping for the seed tables.
     metrics: dict[str, Any]
+    #: A COMPLETE trial's objectives, each as its values per seed (one value without
+    #: seeds): one entry for a single-objective study, whose `seed_values` it is.
+    objective_seeds: tuple[tuple[float, ...], ...] = ()
 
     @property
     def name(self) -> str:
@@ -130,21 +137,43 @@ def _note(trial: FrozenTrial, curve: tuple[tuple[int, float], ...]) -> str:
     return note
 
 
+def _curve(trial: FrozenTrial) -> tuple[tuple[int, float], ...]:
+    """(step, value) per evaluation: Optuna's intermediate values, or the user attr that
+    stands in for them in a multi-objective study."""
+    points = dict(trial.intermediate_values)
+    recorded = trial.user_attrs.get(INTERMEDIATE_VALUES)
+    if not points and isinstance(recorded, dict):
+        for step, value in recorded.items():
+            number = _number(value)
+            if str(step).isdigit() and number is not None:
+                points[int(step)] = number
+    return tuple(sorted((int(step), float(value)) for step, value in points.items()))
+
+
+def _objective_seeds(trial: FrozenTrial) -> tuple[tuple[float, ...], ...]:
+    """Each objective's values per seed (from the seed attrs), else the stored values."""
+    if trial.state != TrialState.COMPLETE or trial.values is None:
+        return ()
+    count = len(trial.values)
+    per_seed = trial.user_attrs.get("value_per_seed" if count == 1 else VALUES_PER_SEED)
+    if isinstance(per_seed, list) and per_seed:
+        rows = [row if count > 1 else [row] for row in per_seed]
+        numbers = [[_number(v) for v in row] if isinstance(row, list) else [] for row in rows]
+        if all(len(row) == count and None not in row for row in numbers):
+            return tuple(tuple(float(row[i]) for row in numbers)  # type: ignore[arg-type]
+                         for i in range(count))
+    return tuple((float(value),) for value in trial.values)
+
+
 def trial_row(trial: FrozenTrial, study_dir: Path | None) -> TrialRow:
     """One trial from the storage, with its run dir's metrics.json files when they exist."""
     name = f"trial_{trial.number}"
-    curve = tuple(sorted((int(step), float(value))
-                         for step, value in trial.intermediate_values.items()))
+    curve = _curve(trial)
     trial_dir = _trial_dir(trial, study_dir)
     run_dirs = _run_dirs(trial_dir) if trial_dir is not None else []
     records = _finished_records(run_dirs)
     metrics = merge_seeds(records, name) if records else _metrics_from_attrs(trial, name)
-    seed_values: tuple[float, ...] = ()
-    if trial.state == TrialState.COMPLETE and trial.value is not None:
-        per_seed = trial.user_attrs.get("value_per_seed")
-        numbers = [_number(v) for v in per_seed] if isinstance(per_seed, list) else []
-        seed_values = (tuple(v for v in numbers if v is not None)
-                       if numbers and None not in numbers else (float(trial.value),))
+    objective_seeds = _objective_seeds(trial)
     steps = trial.user_attrs.get("steps")
     if not isinstance(steps, int):
         steps = metrics.get("steps") or (curve[-1][0] if curve else None)
@@ -155,10 +184,11 @@ def trial_row(trial: FrozenTrial, study_dir: Path | None) -> TrialRow:
         params = dict(trial.system_attrs.get(ENQUEUED) or {})
     return TrialRow(
         number=trial.number, state=trial.state.name, params=params,
-        value=trial.value if trial.state == TrialState.COMPLETE else None,
-        seed_values=seed_values, curve=curve, steps=steps,
+        value=float(trial.values[0]) if objective_seeds else None,
+        seed_values=objective_seeds[0] if objective_seeds else (), curve=curve, steps=steps,
         enqueued=ENQUEUED in trial.system_attrs, note=_note(trial, curve),
         run_dir=run_dirs[0] if run_dirs else trial_dir, metrics=metrics,
+        objective_seeds=objective_seeds,
     )
 
 

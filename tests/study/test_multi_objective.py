@@ -149,3 +149,13 @@ def test_export_of_a_multi_objective_study_needs_a_trial(toy: Toy) -> None:
     assert lines[0] == (
         "error: study 'toy' has 2 objectives, so no single best trial: pass --trial N "
         f"(Pareto-optimal trials: {', '.join(map(str, front))})")
+
+
+def test_enqueued_points_draw_their_unlisted_parameters_apart(toy: Toy) -> None:
+    """All enqueued trials exist before the first runs; each still gets its own stream."""
+    result = toy.run("hydra.sweeper.enqueue=[{x:0.5},{x:0.6},{x:0.7}]",
+                     "hydra.sweeper.n_trials=3", "hydra.sweeper.pruner=null")
+    assert result.returncode == 0, result.stderr
+    trials = toy.trials()
+    assert [t.params["x"] for t in trials] == [0.5, 0.6, 0.7]
+    assert len({(t.params["y"], t.params["opt"]) for t in trials}) > 1
