@@ -7,7 +7,10 @@ parameters, state (COMPLETE / PRUNED / FAIL with its reason / RUNNING) and steps
 seed tables (mean ± std (n) over a trial's seeds), the best-vs-baseline verdict, and
 plots: mAP@.50 per step for every trial (pruned ones end in a cross), optimization
 history, PED-ANOVA importances, a slice panel per parameter, a gamma x alpha contour,
-and the best trial's per-class AP@.50 and preview.png. Which storage and study:
+and the best trial's per-class AP@.50 and preview.png. A multi-objective study has no
+best trial: it shows one column per objective, its Pareto-optimal trials and pareto.png
+(the first objective against the second, every COMPLETE trial, the front joined by its
+staircase), and Optuna's plots of its first objective. Which storage and study:
 --storage/--study; else the study dir's multirun.yaml (hydra.sweeper.storage and
 study_name, relative to the sweep's working dir; ${oc.env:...} read from the
 environment); else a journal.log beside the study dir (tfod_sweep/study_source.py).

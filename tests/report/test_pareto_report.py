@@ -136,3 +136,15 @@ def test_a_seeded_multi_objective_trial_shows_each_objective_over_its_seeds() ->
         "0.5000 ± 0.1000 (n=3)", "31.0000 ± 2.6458 (n=3)"]
     assert row.seed_values == (0.4, 0.6, 0.5) and row.value == pytest.approx(0.5)
     assert row.curve == ((6, 0.2), (12, 0.5))
+
+
+def test_each_trials_dashboard_note_names_both_objectives(
+    pareto_study: tuple[Path, optuna.Study]
+) -> None:
+    from optuna_dashboard import get_note
+
+    _, study = pareto_study
+    trial = study.trials[0]
+    note = get_note(optuna.Trial(study, trial._trial_id))
+    assert note.startswith(f"### Trial 0: COMPLETE, mAP@.50 = {trial.values[0]:.4f}, "
+                           f"{LATENCY} = {trial.values[1]:.4f}")

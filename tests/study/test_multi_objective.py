@@ -159,3 +159,13 @@ def test_enqueued_points_draw_their_unlisted_parameters_apart(toy: Toy) -> None:
     trials = toy.trials()
     assert [t.params["x"] for t in trials] == [0.5, 0.6, 0.7]
     assert len({(t.params["y"], t.params["opt"]) for t in trials}) > 1
+
+
+def test_a_one_item_metric_list_is_a_single_objective_study(toy: Toy) -> None:
+    """The app returns a one-item tuple for it; the study takes its value."""
+    result = toy.run(f"optimized_metric=['{AP50}']", "hydra.sweeper.n_trials=1",
+                     "hydra.sweeper.enqueue=[{x:0.4}]")
+    assert result.returncode == 0, result.stderr
+    (trial,) = toy.trials()
+    assert trial.state == TrialState.COMPLETE and trial.value == pytest.approx(0.4)
+    assert "best: trial 0, value 0.4" in result.stdout

@@ -71,15 +71,17 @@ def _open_study(settings: Settings, base_dir: Path) -> tuple[optuna.Study, Any]:
     )
     stored = [d.name.lower() for d in study.directions]
     if stored != settings.directions:
-        def shown(directions: list[str]) -> str:
-            return directions[0] if len(directions) == 1 else "[" + ", ".join(directions) + "]"
-
         word = "direction" if len(stored) == len(settings.directions) == 1 else "directions"
         raise SweeperError(
             f"study {settings.study_name!r} already exists with {word} "
-            f"{shown(stored)}, not {shown(settings.directions)}"
+            f"{_shown(stored)}, not {_shown(settings.directions)}"
         )
     return study, location
+
+
+def _shown(directions: list[str]) -> str:
+    """``maximize`` for one direction, ``[maximize, minimize]`` for several."""
+    return directions[0] if len(directions) == 1 else "[" + ", ".join(directions) + "]"
 
 
 def _objective_metrics(config: DictConfig, directions: list[str]) -> list[str] | None:

@@ -45,9 +45,13 @@ class Outcome:
 def _values(returned: object, count: int) -> tuple[float, ...] | str:
     """The job's return value as ``count`` floats (NaN refused), or why it is not.
 
-    One objective takes a float (anything ``float()`` accepts); several take a
-    tuple or list of exactly as many, in the order of ``directions``.
+    One objective takes a float (anything ``float()`` accepts, or a one-item tuple: what
+    a one-item ``optimized_metric`` list returns); several take a tuple or list of
+    exactly as many, in the order of ``directions``.
     """
+    if count == 1 and isinstance(returned, Sequence) and not isinstance(returned, str) \
+            and len(returned) == 1:
+        returned = returned[0]
     if count == 1:
         try:
             items = [float(returned)]  # type: ignore[arg-type]
