@@ -7,6 +7,7 @@ every resolution it may draw, at the extremes of the other choices, passes valid
 from __future__ import annotations
 
 import itertools
+from pathlib import Path
 
 import pytest
 from hydra import compose, initialize_config_dir
@@ -19,17 +20,17 @@ from tfod_sweep.config import register_configs, validate_config
 RESOLUTIONS = ("128", "192", "256")
 
 
-def _compose(*overrides: str, hydra: bool = False) -> DictConfig:
+def _compose(outputs: Path, *overrides: str, hydra: bool = False) -> DictConfig:
     """The study's config (with its `hydra` node for the sweeper's settings)."""
     register_configs()
     with initialize_config_dir(config_dir=str(CONF_DIR), version_base="1.3"):
         return compose("config", overrides=["hparams_search=accuracy_latency",
-                                            "paths.outputs=/tmp/unused", *overrides],
+                                            f"paths.outputs={outputs}", *overrides],
                        return_hydra_config=hydra)
 
 
-def test_the_study_is_two_objective_without_a_pruner() -> None:
-    cfg = _compose(hydra=True)
+def test_the_study_is_two_objective_without_a_pruner(tmp_path: Path) -> None:
+    cfg = _compose(tmp_path, hydra=True)
     settings = load_settings(cfg.hydra.sweeper)
     assert settings.directions == ["maximize", "minimize"]
     assert settings.pruner is None
@@ -44,8 +45,9 @@ def test_the_study_is_two_objective_without_a_pruner() -> None:
 
 @pytest.mark.parametrize(("resolution", "depth", "min_depth"),
                          list(itertools.product(RESOLUTIONS, (0.5, 1.0), (8, 16))))
-def test_every_drawn_point_validates(resolution: str, depth: float, min_depth: int) -> None:
-    cfg = _compose(f"resolution='{resolution}'",
+def test_every_drawn_point_validates(tmp_path: Path, resolution: str, depth: float,
+                                     min_depth: int) -> None:
+    cfg = _compose(tmp_path, f"resolution='{resolution}'",
                    f"backbone.depth_multiplier={depth}", f"backbone.min_depth={min_depth}",
                    "loss.gamma=0.5", "loss.alpha=0.9")
     assert (cfg.resolution.height, cfg.resolution.width) == (int(resolution), int(resolution))
