@@ -7,7 +7,13 @@ import json
 import pytest
 
 from tests.conftest import REPO, run_sweep
-from tfod_sweep.metric_names import COCO_METRICS, LOSS_COMPONENTS
+from tfod_sweep.metric_names import (
+    COCO_METRICS,
+    FLOPS,
+    LATENCY_MEDIAN,
+    LOSS_COMPONENTS,
+    PARAMETERS,
+)
 
 pytestmark = pytest.mark.slow
 
@@ -53,5 +59,9 @@ def test_focal_depth_study_records_trials_with_metrics_over_two_seeds(tmp_path):
             assert [m["seed"] for m in per_seed] == [0, 1]
             assert all(m["trial"]["number"] == trial.number for m in per_seed)
             assert trial.user_attrs["run_dir"] == str(run_dir.resolve())
+            # The trained model's own cost, as a multi-objective study would optimise it.
+            assert trial.user_attrs[LATENCY_MEDIAN] > 0
+            assert trial.user_attrs[PARAMETERS] == per_seed[0]["inference"][PARAMETERS] > 0
+            assert trial.user_attrs[FLOPS] is None or trial.user_attrs[FLOPS] > 0
     # The summary compares the best trial with the baseline (trial 0, enqueued).
     assert "baseline" in result.stdout
