@@ -12,12 +12,21 @@ from __future__ import annotations
 import dataclasses
 import math
 import typing
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from collections.abc import Mapping
 from typing import Any
 
 from omegaconf import DictConfig, ListConfig, OmegaConf
 
+from tfod_sweep.config.ranges import (
+    ANY,
+    Allowed,
+    above,
+    at_least,
+    half_open,
+    int_range,
+    one_of,
+    open_interval,
+)
 from tfod_sweep.config.schema import RootConfig
 from tfod_sweep.errors import ConfigError
 from tfod_sweep.metric_names import (
@@ -26,41 +35,6 @@ from tfod_sweep.metric_names import (
     LATENCY_MEDIAN,
     LATENCY_P90,
 )
-
-
-@dataclass(frozen=True)
-class Allowed:
-    """An allowed set of values: a predicate and the words that describe it."""
-
-    test: Callable[[Any], bool]
-    words: str
-
-
-def at_least(low: float) -> Allowed:
-    return Allowed(lambda v: v >= low, f">= {low:g}")
-
-
-def above(low: float) -> Allowed:
-    return Allowed(lambda v: v > low, f"> {low:g}")
-
-
-def open_interval(low: float, high: float) -> Allowed:
-    return Allowed(lambda v: low < v < high, f"in ({low:g}, {high:g})")
-
-
-def half_open(low: float, high: float) -> Allowed:
-    return Allowed(lambda v: low <= v < high, f"in [{low:g}, {high:g})")
-
-
-def int_range(low: int, high: int) -> Allowed:
-    return Allowed(lambda v: low <= v <= high, f"an integer in [{low}, {high}]")
-
-
-def one_of(*choices: Any) -> Allowed:
-    return Allowed(lambda v: v in choices, "one of " + ", ".join(map(str, choices)))
-
-
-ANY = Allowed(lambda v: True, "any value")
 
 # Which parameters each loss / backbone has, and their ranges. A parameter that is
 # not listed for the chosen option must stay null.
