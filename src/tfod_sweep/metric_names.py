@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 COCO_METRICS: tuple[str, ...] = (
     "DetectionBoxes_Precision/mAP",
     "DetectionBoxes_Precision/mAP@.50IOU",
@@ -17,22 +19,6 @@ COCO_METRICS: tuple[str, ...] = (
     "DetectionBoxes_Recall/AR@100 (large)",
 )
 
-# Loss components per meta-architecture, named as in the OD API's `Loss/...` summaries.
-LOSS_COMPONENTS: dict[str, tuple[str, ...]] = {
-    "ssd": (
-        "Loss/localization_loss",
-        "Loss/classification_loss",
-        "Loss/regularization_loss",
-        "Loss/total_loss",
-    ),
-    "center_net": (
-        "Loss/box/offset",
-        "Loss/box/scale",
-        "Loss/object_center",
-        "Loss/total_loss",
-    ),
-}
-
 # What a run measures on its trained model after the final evaluation (metrics.json's
 # `inference`): latency at batch 1 and the model's size. The first four can be objectives.
 LATENCY_MEDIAN = "Latency/median_ms"
@@ -40,3 +26,16 @@ LATENCY_P90 = "Latency/p90_ms"
 PARAMETERS = "Model/parameters"
 FLOPS = "Model/flops"
 INFERENCE_METRICS: tuple[str, ...] = (LATENCY_MEDIAN, LATENCY_P90, PARAMETERS, FLOPS)
+
+
+def __getattr__(name: str) -> Any:
+    """`LOSS_COMPONENTS` (arch -> its `Loss/...` names), for older callers.
+
+    The registry owns the loss components; it is imported lazily because it builds on
+    `tfod_sweep.config`, which imports this module.
+    """
+    if name == "LOSS_COMPONENTS":
+        from tfod_sweep.registry import ARCHITECTURES
+
+        return {key: arch.loss_components for key, arch in ARCHITECTURES.items()}
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

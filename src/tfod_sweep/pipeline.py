@@ -2,7 +2,9 @@
 
 Starts from the matching zoo config and sets exactly the fields the experiment
 controls, each one explicitly (unlike `config_util.merge_external_params_with_configs`,
-which ignores keys it does not know). Everything else stays as the zoo wrote it.
+which ignores keys it does not know). The architecture's own fields are mapped by
+`tfod_sweep.registry`, the training and input fields here. Everything else stays as the
+zoo wrote it.
 """
 
 from __future__ import annotations
@@ -14,70 +16,10 @@ from object_detection.protos import pipeline_pb2
 from omegaconf import DictConfig
 
 from tfod_sweep.errors import ConfigError
+from tfod_sweep.registry.keys import apply_experiment
 from tfod_sweep.zoo import load_zoo_config
 
 Pipeline = pipeline_pb2.TrainEvalPipelineConfig
-
-
-def _oneof(message, group: str, expected: str, key: str):  # noqa: ANN001, ANN202 (protobuf)
-    """Return the set member of a oneof, insisting it is the one we know how to edit."""
-    found = message.WhichOneof(group)
-    if found != expected:
-        raise ConfigError(f"{key}: the zoo config uses {found!r} where {expected!r} was expected")
-    return getattr(message, expected)
-
-
-def _set_ssd(ssd, cfg: DictConfig) -> None:  # noqa: ANN001
-    backbone, loss = cfg.backbone, cfg.loss
-    ssd.num_classes = cfg.dataset.num_classes
-    resizer = _oneof(ssd.image_resizer, "image_resizer_oneof", "fixed_shape_resizer", "resolution")
-    resizer.height = cfg.resolution.height
-    resizer.width = cfg.resolution.width
-
-    extractor = ssd.feature_extractor
-    extractor.type = backbone.feature_extractor
-    extractor.depth_multiplier = backbone.depth_multiplier
-    extractor.min_depth = backbone.min_depth
-    extractor.use_depthwise = backbone.use_depthwise
-    extractor.fpn.min_level = backbone.fpn_min_level
-    extractor.fpn.max_level = backbone.fpn_max_level
-    extractor.fpn.additional_layer_depth = backbone.additional_layer_depth
-    # Anchors must sit on exactly the feature levels the FPN produces.
-    anchors = _oneof(ssd.anchor_generator, "anchor_generator_oneof",
-                     "multiscale_anchor_generator", "backbone.fpn_*_level")
-    anchors.min_level = backbone.fpn_min_level
-    anchors.max_level = backbone.fpn_max_level
-    predictor = _oneof(ssd.box_predictor, "box_predictor_oneof",
-                       "weight_shared_convolutional_box_predictor", "backbone.batch_norm_decay")
-    extractor.conv_hyperparams.batch_norm.decay = backbone.batch_norm_decay
-    predictor.conv_hyperparams.batch_norm.decay = backbone.batch_norm_decay
-
-    focal = _oneof(ssd.loss.classification_loss, "classification_loss",
-                   "weighted_sigmoid_focal", "loss")
-    focal.gamma = loss.gamma
-    focal.alpha = loss.alpha
-
-    nms = ssd.post_processing.batch_non_max_suppression
-    if cfg.eval.nms == "combined":
-        # One class-aware NMS op instead of a loop over classes: ~20x faster on CPU.
-        nms.use_combined_nms = True
-        nms.change_coordinate_frame = False
-
-
-def _set_center_net(center_net, cfg: DictConfig) -> None:  # noqa: ANN001
-    center_net.num_classes = cfg.dataset.num_classes
-    center_net.feature_extractor.type = cfg.backbone.feature_extractor
-    resizer = _oneof(center_net.image_resizer, "image_resizer_oneof",
-                     "keep_aspect_ratio_resizer", "resolution")
-    resizer.min_dimension = cfg.resolution.height
-    resizer.max_dimension = cfg.resolution.width
-    focal = _oneof(center_net.object_center_params.classification_loss, "classification_loss",
-                   "penalty_reduced_logistic_focal_loss", "loss")
-    focal.alpha = cfg.loss.alpha
-    focal.beta = cfg.loss.beta
-
-
-_MODEL_SETTERS = {"ssd": _set_ssd, "center_net": _set_center_net}
 
 
 #: `train.optimizer` choices -> the OD API's Optimizer oneof member.
@@ -141,12 +83,7 @@ def build_pipeline(cfg: DictConfig, train_input: str, val_input: str, label_map:
         label_map: path of the label_map.pbtxt the readers use.
     """
     pipeline = load_zoo_config(cfg.model.zoo_config)
-    arch = pipeline.model.WhichOneof("model")
-    if arch != cfg.model.arch:
-        raise ConfigError(
-            f"model.arch={cfg.model.arch!r} disagrees with {cfg.model.zoo_config} ({arch!r})"
-        )
-    _MODEL_SETTERS[arch](getattr(pipeline.model, arch), cfg)
+    apply_experiment(pipeline, cfg)  # the architecture's own fields (tfod_sweep.registry)
     _set_train(pipeline.train_config, cfg.train)
     _set_inputs(pipeline, train_input, val_input, label_map)
     return pipeline

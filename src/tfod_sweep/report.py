@@ -8,7 +8,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from tfod_sweep.metric_names import COCO_METRICS, LOSS_COMPONENTS
+from tfod_sweep.metric_names import COCO_METRICS
+from tfod_sweep.registry import ARCHITECTURES, DEFAULT_ARCH, run_arch
 from tfod_sweep.seeds import SeedStats, TrialSeeds, best_vs_baseline
 
 AP_HEADERS = ("mAP", "mAP @.50IOU", "mAP @.75IOU", "mAP (small)", "mAP (medium)", "mAP (large)")
@@ -27,8 +28,9 @@ def loss_header(metric: str) -> str:
     return name if "loss" in name else f"loss_{name}"
 
 
-#: Loss columns per meta-architecture, derived from the metric names (one source).
-LOSS_HEADERS = {arch: tuple(map(loss_header, keys)) for arch, keys in LOSS_COMPONENTS.items()}
+#: Loss columns per meta-architecture, derived from the registry's loss components.
+LOSS_HEADERS = {name: tuple(map(loss_header, arch.loss_components))
+                for name, arch in ARCHITECTURES.items()}
 
 
 def _fmt(value: Any) -> str:
@@ -70,17 +72,17 @@ def seed_table_data(runs: Sequence[Mapping[str, Any]]) -> list[SeedTable]:
     """AP, AR and loss tables for runs, each a `metrics.json`-shaped mapping."""
     tail = ("steps", "total_classes", "training time")
     ap, ar, losses = [], [], []
-    arch = runs[0].get("arch", "ssd") if runs else "ssd"
+    arch = run_arch(runs[0]) if runs else DEFAULT_ARCH
     for number, run in enumerate(runs, start=1):
         metrics = run.get("final") or {}
         extra = (run.get("steps"), run.get("num_classes"), _duration(run.get("train_seconds")))
         ap.append((run.get("name", number), *(metrics.get(k) for k in COCO_METRICS[:6]), *extra))
         ar.append((run.get("name", number), *(metrics.get(k) for k in COCO_METRICS[6:]), *extra))
-        run_arch = run.get("arch", "ssd")
-        loss_values = [metrics.get(k) for k in LOSS_COMPONENTS[run_arch]]
-        if run_arch != arch:  # as the seed document does for its CenterNet row
+        own = run_arch(run)
+        loss_values = [metrics.get(k) for k in ARCHITECTURES[own].loss_components]
+        if own != arch:  # as the seed document does for its CenterNet row
             loss_values = [f"{name} = {_fmt(v)}" for name, v in
-                           zip(LOSS_HEADERS[run_arch], loss_values, strict=True)]
+                           zip(LOSS_HEADERS[own], loss_values, strict=True)]
         losses.append((run.get("name", number), *loss_values, *extra))
 
     def table(caption: str, headers: Sequence[str], rows: list[tuple[Any, ...]]) -> SeedTable:

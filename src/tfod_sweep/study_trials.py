@@ -17,7 +17,8 @@ from typing import Any
 import optuna
 from optuna.trial import FrozenTrial, TrialState
 
-from tfod_sweep.metric_names import COCO_METRICS, LOSS_COMPONENTS
+from tfod_sweep.metric_names import COCO_METRICS
+from tfod_sweep.registry import all_loss_components, run_arch
 from tfod_sweep.report import merge_seeds
 from tfod_sweep.run_metrics import FILE_NAME, RunMetrics
 from tfod_sweep.seeds import SeedStats, TrialSeeds, best_vs_baseline
@@ -34,8 +35,7 @@ INTERMEDIATE_VALUES = "intermediate_values"
 #: A multi-objective trial's objective values per seed, one list per seed.
 VALUES_PER_SEED = "values_per_seed"
 
-_METRIC_KEYS = tuple(dict.fromkeys((*COCO_METRICS, *LOSS_COMPONENTS["ssd"],
-                                    *LOSS_COMPONENTS["center_net"])))
+_METRIC_KEYS = tuple(dict.fromkeys((*COCO_METRICS, *all_loss_components())))
 
 
 @dataclass(frozen=True)
@@ -112,9 +112,9 @@ def _metrics_from_attrs(trial: FrozenTrial, name: str) -> dict[str, Any]:
     """The seed-table row the storage holds: the first seed's last evaluation."""
     attrs = trial.user_attrs
     final = {key: attrs[key] for key in _METRIC_KEYS if _number(attrs.get(key)) is not None}
-    arch = "center_net" if "Loss/object_center" in final else "ssd"
-    return {"name": name, "arch": arch, "final": final, "steps": attrs.get("steps"),
-            "train_seconds": _number(attrs.get("train_seconds")), "num_classes": None}
+    return {"name": name, "arch": run_arch({"final": final}), "final": final,
+            "steps": attrs.get("steps"), "train_seconds": _number(attrs.get("train_seconds")),
+            "num_classes": None}
 
 
 def _note(trial: FrozenTrial, curve: tuple[tuple[int, float], ...]) -> str:

@@ -39,6 +39,15 @@ def test_help_lists_groups_and_examples():
         assert text in result.stdout, text
 
 
+def test_help_lists_every_model():
+    result = run_sweep("--help", cwd=REPO, timeout=60)
+    assert result.returncode == 0
+    listed = result.stdout.split("model: ", 1)[1].split("\n", 1)[0]
+    models = sorted(p.stem for p in (REPO / "conf" / "model").glob("*.yaml"))
+    assert len(models) == 31
+    assert sorted(listed.split(", ")) == models
+
+
 def test_dry_run_renders_logbook_run_3(tmp_path):
     from google.protobuf import text_format
     from object_detection.protos import pipeline_pb2

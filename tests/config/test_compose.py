@@ -10,7 +10,6 @@ from tests.conftest import CONF_DIR, REPO, run_sweep
 from tfod_sweep.config import validate_config
 from tfod_sweep.config.schema import LossConfig
 
-NEEDS_CENTERNET = {"resnet101_v1_fpn", "penalty_reduced_focal"}
 GROUPS = ("model", "backbone", "resolution", "loss", "dataset", "train", "eval", "experiment")
 
 
@@ -21,18 +20,20 @@ def _options(group: str) -> list[str]:
 
 
 @pytest.mark.parametrize(
-    ("model", "backbone", "resolution", "loss"),
+    ("model", "zoo_config", "resolution"),
     [
-        ("ssd320", "mobilenet_v2_fpnlite", 320, "sigmoid_focal"),
-        ("ssd640", "mobilenet_v2_fpnlite", 640, "sigmoid_focal"),
-        ("centernet512", "resnet101_v1_fpn", 512, "penalty_reduced_focal"),
+        ("ssd320", "ssd_mobilenet_v2_fpnlite_320x320_coco17_tpu-8.config", 320),
+        ("ssd640", "ssd_mobilenet_v2_fpnlite_640x640_coco17_tpu-8.config", 640),
+        ("centernet512", "centernet_resnet101_v1_fpn_512x512_coco17_tpu-8.config", 512),
     ],
 )
-def test_preset_picks_backbone_resolution_and_loss(compose_cfg, model, backbone, resolution, loss):
+def test_preset_picks_zoo_config_and_resolution(compose_cfg, model, zoo_config, resolution):
     cfg = compose_cfg(f"model={model}")
-    assert cfg.backbone.name == backbone
+    assert cfg.model.zoo_config == zoo_config
     assert (cfg.resolution.height, cfg.resolution.width) == (resolution, resolution)
-    assert cfg.loss.name == loss
+    # Architecture keys start null: the zoo config's own values.
+    assert (cfg.backbone.name, cfg.loss.name) == ("zoo", "zoo")
+    assert all(value is None for key, value in cfg.loss.items() if key != "name")
     validate_config(cfg)
 
 
@@ -47,8 +48,9 @@ def test_every_option_of_every_group_composes(compose_cfg, group):
     options = _options(group)
     assert options, f"conf/{group} is empty"
     for option in options:
-        extra = ["model=centernet512"] if option in NEEDS_CENTERNET else []
         value = f"'{option}'" if option.isdigit() else option
+        # Keep-aspect models take any short side <= the long one (800x1333 among them).
+        extra = ["model=faster_rcnn50_640"] if group == "resolution" else []
         cfg = compose_cfg(*extra, f"{group}={value}")
         if group != "dataset" or option != "custom":
             validate_config(cfg)
@@ -65,17 +67,25 @@ LOGBOOK = {  # run: (model, classes, batch, gamma, alpha, min_depth, resolution,
 }
 
 
+def _rendered(cfg):
+    from tfod_sweep.pipeline import build_pipeline
+
+    return build_pipeline(cfg, "train.tfrecord", "val.tfrecord", "label_map.pbtxt")
+
+
 @pytest.mark.parametrize("run", sorted(LOGBOOK))
 def test_logbook_runs_reproduce_the_seed_results_document(compose_cfg, run):
     model, classes, batch, gamma, alpha, min_depth, side, steps = LOGBOOK[run]
     cfg = compose_cfg(f"experiment=logbook/run_{run}")
     validate_config(cfg)
     assert cfg.model.name == model
-    assert cfg.dataset.num_classes == classes
+    ssd = _rendered(cfg).model.ssd  # unset keys keep the zoo config's values
+    focal = ssd.loss.classification_loss.weighted_sigmoid_focal
+    assert ssd.num_classes == classes
     assert cfg.train.batch_size == batch
-    assert (cfg.loss.gamma, cfg.loss.alpha) == (gamma, alpha)
-    assert cfg.backbone.min_depth == min_depth
-    assert cfg.resolution.height == side
+    assert (focal.gamma, focal.alpha) == pytest.approx((gamma, alpha))
+    assert ssd.feature_extractor.min_depth == min_depth
+    assert ssd.image_resizer.fixed_shape_resizer.height == side
     assert cfg.train.num_steps == steps
 
 
@@ -84,7 +94,9 @@ def test_logbook_run_8_is_centernet(compose_cfg):
     validate_config(cfg)
     assert (cfg.model.name, cfg.dataset.num_classes, cfg.train.batch_size) == (
         "centernet512", 21, 2)
-    assert cfg.loss.gamma is None and (cfg.loss.alpha, cfg.loss.beta) == (2.0, 4.0)
+    focal = _rendered(cfg).model.center_net.object_center_params.classification_loss
+    assert (focal.penalty_reduced_logistic_focal_loss.alpha,
+            focal.penalty_reduced_logistic_focal_loss.beta) == (2.0, 4.0)
 
 
 # conf/train/default.yaml still names its schema as `- base_train` (inside the group);

@@ -11,17 +11,74 @@ from google.protobuf.message import Message
 from tfod_sweep.config import validate_config
 from tfod_sweep.errors import ConfigError
 from tfod_sweep.pipeline import build_pipeline, write_pipeline
+from tfod_sweep.registry import of_pipeline
 from tfod_sweep.zoo import load_zoo_config, zoo_config_names
 
 # SHA-256 of the official TF2 model-zoo configs (tensorflow/models,
 # research/object_detection/configs/tf2), taken from the unchanged upstream files.
 OFFICIAL_ZOO_SHA256 = {
+    "centernet_hourglass104_1024x1024_coco17_tpu-32.config":
+        "1d44ed97f96fd97ae85e50aacca05d551c43c1d390c30488199817412f54e20f",
+    "centernet_hourglass104_512x512_coco17_tpu-8.config":
+        "3d59cbd7f72bc215693b23e6a3506ed8cd0696d5a9d348e503900a64bda084fe",
     "centernet_resnet101_v1_fpn_512x512_coco17_tpu-8.config":
         "ef077d5cbf0f8ba5228a952d42c78de633bfc935d59318b79bff150a0a22aa3e",
+    "faster_rcnn_resnet101_v1_1024x1024_coco17_tpu-8.config":
+        "e49f4f4411dbf17e18ad619544e7b40b0fa4d33bbefd21f9c289e12990f566cb",
+    "faster_rcnn_resnet101_v1_640x640_coco17_tpu-8.config":
+        "43ca4d2b35a1b425acbdcdeb492f299b469ff0300807a2ac4b6524b90fddf6f9",
+    "faster_rcnn_resnet101_v1_800x1333_coco17_gpu-8.config":
+        "f0530acff8edf11b93971e21375e70ecfd64dbcc374c0f5d8fd6e555b1884f55",
+    "faster_rcnn_resnet152_v1_1024x1024_coco17_tpu-8.config":
+        "6d1af9ee7716f77346579278eebb59e35572ffa7c63e73dbb6ceb125cb1489f3",
+    "faster_rcnn_resnet152_v1_640x640_coco17_tpu-8.config":
+        "1fce8e0031734ec8153c567347027a28d5ee70e0f1d03d5c60954b8c85742feb",
+    "faster_rcnn_resnet152_v1_800x1333_coco17_gpu-8.config":
+        "fe0a32d82546859c3a0f69a814509cfeef47dd6f5af5ef6e4e3e039bfdc1b0a0",
+    "faster_rcnn_resnet50_v1_1024x1024_coco17_tpu-8.config":
+        "1fa77355755aa2ede33c61e81b98b27e30aa990751acb36b86ef7d6d86d168f2",
+    "faster_rcnn_resnet50_v1_640x640_coco17_tpu-8.config":
+        "627aeb88c9887d53ce80587fb712dc970503f3263540c7751b34198616e1da20",
+    "faster_rcnn_resnet50_v1_800x1333_coco17_gpu-8.config":
+        "7ac09fbca0b98a2655fa0746fab622a7808da0d002d1886fe873c7472017393f",
+    "faster_rcnn_resnet50_v1_fpn_640x640_coco17_tpu-8.config":
+        "4f8403c9e950713f06a4d4d0e2feaa30f73c28d6bed905bac2100474430572b1",
+    "ssd_efficientdet_d0_512x512_coco17_tpu-8.config":
+        "bde1c2cf7c4d2292bd632c5e3a7ae1f8c3b8b8b1ea0bc1eff7259d742ed7ec69",
+    "ssd_efficientdet_d1_640x640_coco17_tpu-8.config":
+        "a013779c83b4fbe5bdca2a0bebeecf7f2cce7297a4aecd184ac3dd6b152c92c4",
+    "ssd_efficientdet_d2_768x768_coco17_tpu-8.config":
+        "281b3ea77a828b94777751f8ce182e7b0af998b9db136a9d17be741d8ad3e2ce",
+    "ssd_efficientdet_d3_896x896_coco17_tpu-32.config":
+        "6928d3ae73d22025c7651539ba57a30bf782c296352b2b3f85fd772b4e48a750",
+    "ssd_efficientdet_d4_1024x1024_coco17_tpu-32.config":
+        "c19f4cea67fb424d9aee2b21ce4f9f05c514493ed62f8b6136343977b28b7801",
+    "ssd_efficientdet_d5_1280x1280_coco17_tpu-32.config":
+        "08d2263d3cda440df735bb9e7b3caf256d651946259042136108c8f42c219f4c",
+    "ssd_efficientdet_d6_1408x1408_coco17_tpu-32.config":
+        "cd66c689832a77b4020f006cbe94a443bee53bb207c672b49ca830ce084a5c75",
+    "ssd_efficientdet_d7_1536x1536_coco17_tpu-32.config":
+        "178f08a724700e8afb273ea32581afe7e4d87481c604adf3f626913cbecde5fe",
+    "ssd_mobilenet_v1_fpn_640x640_coco17_tpu-8.config":
+        "4eda3855e11f9ab3784e1c9e7d64acad42c9a9fc306d956298d21fafec390239",
+    "ssd_mobilenet_v2_320x320_coco17_tpu-8.config":
+        "0245b7c7fb9aad42a1ea5a6ad54440310327dafdeff0651329e0ef15c66bc50e",
     "ssd_mobilenet_v2_fpnlite_320x320_coco17_tpu-8.config":
         "ceacd115d556cb7efaa23df8722fe50c31e8ba6795743a2ac7b188df0ca442eb",
     "ssd_mobilenet_v2_fpnlite_640x640_coco17_tpu-8.config":
         "8b4bba3490fd8c0898fb800657d197ad825759459fd091ec3ec7bd66d98bb424",
+    "ssd_resnet101_v1_fpn_1024x1024_coco17_tpu-8.config":
+        "2d7ce1f326f55bd5667cfb4fd930feaae21cdc744ece64b5c9af4b71cef8504c",
+    "ssd_resnet101_v1_fpn_640x640_coco17_tpu-8.config":
+        "7a8dbf22167c78dc41873940d544383cf1a7084ef9cc09808c0f0befbc2a307c",
+    "ssd_resnet152_v1_fpn_1024x1024_coco17_tpu-8.config":
+        "8f1e4fd61773920bd361a8900f131d1ebefd90db1ea8d07ee8bc8be61f97c36a",
+    "ssd_resnet152_v1_fpn_640x640_coco17_tpu-8.config":
+        "720da3a506a04a4cd37b6f3790977bf0effa85ed981d92edfd55cc6c472a5b5c",
+    "ssd_resnet50_v1_fpn_1024x1024_coco17_tpu-8.config":
+        "df58b688c7e14002a9a8cb1c4a59dbb25f4e17ca3e12d803be7e8956fff2757c",
+    "ssd_resnet50_v1_fpn_640x640_coco17_tpu-8.config":
+        "d9c8246c5f21410bad249e9487f87f638fc0bde0340ee7418b12a9616607268a",
 }
 
 SSD_FIELDS = {
@@ -67,10 +124,39 @@ TRAIN_FIELDS = {
     "eval_input_reader[0].tf_record_input_reader.input_path",
 }
 ADAM_SCHEDULE = "train_config.optimizer.adam_optimizer.learning_rate."
-PRESETS = {
-    "ssd320": ("ssd_mobilenet_v2_fpnlite_320x320_coco17_tpu-8.config", SSD_FIELDS),
-    "ssd640": ("ssd_mobilenet_v2_fpnlite_640x640_coco17_tpu-8.config", SSD_FIELDS),
-    "centernet512": ("centernet_resnet101_v1_fpn_512x512_coco17_tpu-8.config", CENTERNET_FIELDS),
+EFFICIENTDET_FIELDS = {
+    "model.ssd.num_classes",
+    "model.ssd.image_resizer.keep_aspect_ratio_resizer.min_dimension",
+    "model.ssd.image_resizer.keep_aspect_ratio_resizer.max_dimension",
+    "model.ssd.loss.classification_loss.weighted_sigmoid_focal.gamma",
+    "model.ssd.loss.classification_loss.weighted_sigmoid_focal.alpha",
+    "model.ssd.post_processing.batch_non_max_suppression.use_combined_nms",
+    "model.ssd.post_processing.batch_non_max_suppression.change_coordinate_frame",
+}
+FASTER_RCNN_FIELDS = {
+    "model.faster_rcnn.num_classes",
+    "model.faster_rcnn.image_resizer.keep_aspect_ratio_resizer.min_dimension",
+    "model.faster_rcnn.image_resizer.keep_aspect_ratio_resizer.max_dimension",
+    "model.faster_rcnn.image_resizer.fixed_shape_resizer.height",
+    "model.faster_rcnn.image_resizer.fixed_shape_resizer.width",
+    "model.faster_rcnn.first_stage_localization_loss_weight",
+    "model.faster_rcnn.first_stage_objectness_loss_weight",
+    "model.faster_rcnn.second_stage_localization_loss_weight",
+    "model.faster_rcnn.second_stage_classification_loss_weight",
+}
+PRESETS = {  # model: (zoo config, fields it may change, an architecture key to set)
+    "ssd320": ("ssd_mobilenet_v2_fpnlite_320x320_coco17_tpu-8.config", SSD_FIELDS,
+               "loss.alpha=0.5"),
+    "ssd640": ("ssd_mobilenet_v2_fpnlite_640x640_coco17_tpu-8.config", SSD_FIELDS,
+               "loss.alpha=0.5"),
+    "centernet512": ("centernet_resnet101_v1_fpn_512x512_coco17_tpu-8.config",
+                     CENTERNET_FIELDS, "loss.beta=3.0"),
+    "efficientdet_d0": ("ssd_efficientdet_d0_512x512_coco17_tpu-8.config",
+                        EFFICIENTDET_FIELDS, "loss.gamma=2.0"),
+    "faster_rcnn50_640": ("faster_rcnn_resnet50_v1_640x640_coco17_tpu-8.config",
+                          FASTER_RCNN_FIELDS, "loss.second_stage_classification_weight=2.0"),
+    "faster_rcnn50_1024": ("faster_rcnn_resnet50_v1_1024x1024_coco17_tpu-8.config",
+                           FASTER_RCNN_FIELDS, "loss.first_stage_objectness_weight=0.5"),
 }
 
 
@@ -103,17 +189,19 @@ def _render(compose_cfg, *overrides: str):
 
 @pytest.mark.parametrize("preset", sorted(PRESETS))
 def test_only_experiment_fields_differ_from_zoo(compose_cfg, preset):
-    zoo_name, model_fields = PRESETS[preset]
-    cfg, rendered = _render(compose_cfg, f"model={preset}", "loss.alpha=0.5"
-                            if preset != "centernet512" else "loss.beta=3.0")
+    zoo_name, model_fields, key = PRESETS[preset]
+    cfg, rendered = _render(compose_cfg, f"model={preset}", key)
     allowed = model_fields | TRAIN_FIELDS
     changed = changed_fields(load_zoo_config(zoo_name), rendered)
-    if preset == "centernet512":  # the manual-step schedule becomes warm-up + cosine
-        changed = {f for f in changed if not f.startswith(ADAM_SCHEDULE)}
+    # A manual-step schedule (CenterNet's Adam) becomes warm-up + cosine.
+    changed = {f for f in changed if not f.startswith(ADAM_SCHEDULE)}
     assert changed <= allowed, sorted(changed - allowed)
+    # The key reached its field (the value of `key` converted, e.g. 2.0 or 0.5).
+    assert any(leaves_value == float(key.split("=")[1]) for leaves_value in
+               (flatten(rendered)[f] for f in changed & model_fields))
     # ... and the fields we claim to set really are set to the experiment's values.
     leaves = flatten(rendered)
-    arch = cfg.model.arch
+    arch = of_pipeline(rendered).name
     assert leaves[f"model.{arch}.num_classes"] == 21
     assert leaves["train_config.batch_size"] == cfg.train.batch_size
     assert leaves["train_config.num_steps"] == cfg.train.num_steps
@@ -124,7 +212,7 @@ def test_only_experiment_fields_differ_from_zoo(compose_cfg, preset):
 
 def test_shipped_zoo_configs_are_the_official_ones():
     assert set(zoo_config_names()) == set(OFFICIAL_ZOO_SHA256)
-    assert {name for name, _ in PRESETS.values()} <= set(OFFICIAL_ZOO_SHA256)
+    assert {name for name, _, _ in PRESETS.values()} <= set(OFFICIAL_ZOO_SHA256)
     zoo = resources.files("tfod_sweep.zoo")
     for name, digest in OFFICIAL_ZOO_SHA256.items():
         assert hashlib.sha256(zoo.joinpath(name).read_bytes()).hexdigest() == digest, name

@@ -20,16 +20,34 @@ BAD_INPUTS = [
     (["train.batch_size=0"], "train.batch_size=0 is out of range: allowed >= 1"),
     (["train.num_steps=0"], "train.num_steps=0 is out of range: allowed >= 1"),
     (["resolution.height=200"],
-     "resolution.height=200 is out of range: allowed a multiple of 32 >= 33"),
+     "resolution.height=200 is out of range: allowed a multiple of 32 >= 33 (the FPN merges "
+     "feature levels up to stride 32)"),
     (["resolution.width=16"], "resolution.width=16 is out of range: allowed a multiple of 32"),
     (["model=centernet512", "loss.gamma=2.25"],
-     "loss.gamma=2.25 does not apply to loss=penalty_reduced_focal used by model=centernet512"),
+     "loss.gamma=2.25 does not apply to model=centernet512 (CenterNet, resnet_v1_101_fpn; its "
+     "loss keys: alpha, beta)"),
     (["model=centernet512", "backbone.min_depth=8"],
-     "backbone.min_depth=8 does not apply to backbone=resnet101_v1_fpn"),
-    (["model=centernet512", "loss=sigmoid_focal"],
-     "loss=sigmoid_focal is for ssd models but model=centernet512 is center_net"),
+     "backbone.min_depth=8 does not apply to model=centernet512 (CenterNet, resnet_v1_101_fpn; "
+     "its backbone keys: none)"),
     (["model=centernet512", "resolution.width=256"],
-     "resolution=512x256 is out of range: CenterNet pads to a square"),
+     "resolution=512x256 is out of range: this model keeps the aspect ratio"),
+    (["model=centernet512", "resolution.width=528"],
+     "resolution.width=528 is out of range: allowed a multiple of 32 >= 33"),
+    (["model=efficientdet_d0", "backbone.depth_multiplier=0.5"],
+     "backbone.depth_multiplier=0.5 does not apply to model=efficientdet_d0 (SSD, "
+     "ssd_efficientnet-b0_bifpn_keras; its backbone keys: batch_norm_decay)"),
+    (["model=faster_rcnn50_640", "loss.alpha=0.5"],
+     "loss.alpha=0.5 does not apply to model=faster_rcnn50_640 (Faster R-CNN, "
+     "faster_rcnn_resnet50_keras; its loss keys: first_stage_localization_weight, "),
+    (["model=faster_rcnn50_640", "loss.first_stage_objectness_weight=-1"],
+     "loss.first_stage_objectness_weight=-1.0 is out of range: allowed >= 0"),
+    (["model=retinanet50_640", "backbone.use_depthwise=true"],
+     "backbone.use_depthwise=True does not apply to model=retinanet50_640"),
+    (["model=ssd_mobilenet_v2_300", "backbone.fpn_max_level=6"],
+     "backbone.fpn_max_level=6 does not apply to model=ssd_mobilenet_v2_300"),
+    (["loss.beta=4"], "loss.beta=4.0 does not apply to model=ssd320"),
+    (["backbone.fpn_min_level=5", "backbone.fpn_max_level=4"],
+     "backbone.fpn_min_level=5 is out of range: allowed <= backbone.fpn_max_level=4"),
     (["dataset.num_classes=42"],
      "dataset.num_classes=42 disagrees with dataset.synthetic.num_classes=21"),
     (["dataset.synthetic.num_classes=30", "dataset.num_classes=30"],
@@ -89,8 +107,8 @@ def test_cli_prints_one_line_and_exits_non_zero(tmp_path):
 
 
 UNKNOWN_KEYS = [
-    ("loss.gama=2.25", "error: loss.gama is not a config key: allowed keys of loss: name, arch, "
-     "gamma, alpha, beta"),
+    ("loss.gama=2.25", "error: loss.gama is not a config key: allowed keys of loss: name, "
+     "gamma, alpha, beta, first_stage_localization_weight"),
     ("+train.bach_size=4", "error: train.bach_size is not a config key: allowed keys of train: "
      "batch_size, "),
     ("+nonsense_key=1", "error: nonsense_key is not a config key: allowed top-level keys: model, "),

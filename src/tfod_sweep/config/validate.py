@@ -1,8 +1,8 @@
 """Range checks for a composed experiment, each failing with one line naming key, value, range.
 
 Types are already enforced by the schemas; this layer covers what types cannot say,
-which parameters a chosen loss or backbone actually has (setting `loss.gamma`
-on CenterNet is an error, never silently ignored), and keys outside the schema:
+which architecture keys the chosen model actually has (setting `loss.gamma`
+on CenterNet is an error naming the model, never silently ignored), and keys outside the schema:
 Hydra lets `+key=value` add any key, so a typo such as `+train.bach_size=4` would
 otherwise be dropped without a word.
 """
@@ -18,14 +18,11 @@ from typing import Any
 from omegaconf import DictConfig, ListConfig, OmegaConf
 
 from tfod_sweep.config.ranges import (
-    ANY,
     Allowed,
     above,
     at_least,
     half_open,
-    int_range,
     one_of,
-    open_interval,
 )
 from tfod_sweep.config.schema import RootConfig
 from tfod_sweep.errors import ConfigError
@@ -35,27 +32,6 @@ from tfod_sweep.metric_names import (
     LATENCY_MEDIAN,
     LATENCY_P90,
 )
-
-# Which parameters each loss / backbone has, and their ranges. A parameter that is
-# not listed for the chosen option must stay null.
-LOSS_PARAMS: dict[str, dict[str, Allowed]] = {
-    "sigmoid_focal": {"gamma": at_least(0), "alpha": open_interval(0, 1)},
-    "penalty_reduced_focal": {"alpha": at_least(0), "beta": at_least(0)},
-}
-BACKBONE_PARAMS: dict[str, dict[str, Allowed]] = {
-    "mobilenet_v2_fpnlite": {
-        "depth_multiplier": above(0),
-        "min_depth": at_least(1),
-        "use_depthwise": ANY,
-        "fpn_min_level": int_range(3, 5),
-        "fpn_max_level": int_range(3, 7),
-        "additional_layer_depth": at_least(1),
-        "batch_norm_decay": open_interval(0, 1),
-    },
-    "resnet101_v1_fpn": {},
-}
-OPTIONAL_PARAMS = {"loss": ("gamma", "alpha", "beta"), "backbone": tuple(
-    BACKBONE_PARAMS["mobilenet_v2_fpnlite"])}
 
 TRAIN_RANGES: dict[str, Allowed] = {
     "batch_size": at_least(1),
@@ -70,7 +46,7 @@ TRAIN_RANGES: dict[str, Allowed] = {
     "fine_tune_checkpoint_type": one_of("detection", "classification", "full"),
 }
 EVAL_RANGES: dict[str, Allowed] = {"nms": one_of("combined", "per_class")}
-# Smallest input the SSD feature extractors accept (shape_utils.check_min_image_dim).
+# Smallest input side accepted (the SSD extractors' shape_utils.check_min_image_dim).
 MIN_IMAGE_SIDE = 33
 
 
@@ -127,38 +103,45 @@ def _check(section: str, node: Mapping[str, Any], ranges: Mapping[str, Allowed])
             )
 
 
-def _check_params(section: str, node: Mapping[str, Any], option: str,
-                  table: Mapping[str, Mapping[str, Allowed]], owner: str) -> None:
-    """Range-check the parameters `option` has; reject set ones it does not have."""
-    params = table.get(option)
-    if params is None:
-        raise ConfigError(f"{section}={option} is unknown: allowed one of {', '.join(table)}")
-    for key in OPTIONAL_PARAMS[section]:
-        if key not in params and node.get(key) is not None:
-            has = ", ".join(params) or "none"
-            raise ConfigError(
-                f"{section}.{key}={_fmt(node.get(key))} does not apply to {section}={option} "
-                f"used by {owner} (its parameters: {has})"
-            )
-    _check(section, node, params)
+def _check_model(cfg: DictConfig) -> None:
+    """Architecture keys and resolution, against the model's zoo config (tfod_sweep.registry).
 
+    The zoo config says which architecture and feature extractor the model is; the
+    registry says which `loss.*`/`backbone.*` keys those have, their ranges, and which
+    input sides the extractor accepts. Protobuf only, no TensorFlow.
+    """
+    from tfod_sweep.registry import of_pipeline
+    from tfod_sweep.registry.fields import get_field
+    from tfod_sweep.registry.keys import SECTIONS, check_section, keys_of
+    from tfod_sweep.registry.resizer import check_order, network_sides
+    from tfod_sweep.zoo import load_zoo_config
 
-def _check_resolution(cfg: DictConfig) -> None:
-    """FPN top-down merges need every level to halve exactly: sides divisible by 2^top level."""
+    pipeline = load_zoo_config(cfg.model.zoo_config)
+    for section in SECTIONS:
+        check_section(section, cfg[section], pipeline, f"model={cfg.model.name}")
+    arch = of_pipeline(pipeline)
+    model = getattr(pipeline.model, arch.name)
+    keys = keys_of(arch, model, "backbone")
+    if "fpn_min_level" in keys:  # the effective levels: the experiment's or the zoo's
+        low, high = (cfg.backbone.get(name) if cfg.backbone.get(name) is not None
+                     else get_field(model, keys[name].fields[0])
+                     for name in ("fpn_min_level", "fpn_max_level"))
+        if low > high:
+            raise ConfigError(f"backbone.fpn_min_level={low} is out of range: allowed <= "
+                              f"backbone.fpn_max_level={high}")
     height, width = cfg.resolution.height, cfg.resolution.width
-    top_level = min(cfg.backbone.get("fpn_max_level") or 5, 5)
-    multiple = 2**top_level
-    for key, side in (("height", height), ("width", width)):
-        if side < MIN_IMAGE_SIDE or side % multiple:
+    check_order(model, height, width)
+    rule = arch.side_rule(model, cfg.backbone)
+    for key, side in network_sides(model, height, width).items():
+        if side < MIN_IMAGE_SIDE or side % rule.multiple:
+            multiple = f"a multiple of {rule.multiple} " if rule.multiple > 1 else ""
             raise ConfigError(
-                f"resolution.{key}={side} is out of range: allowed a multiple of {multiple} "
-                f">= {MIN_IMAGE_SIDE} (the FPN merges feature levels up to stride {multiple})"
+                f"resolution.{key}={side} is out of range: allowed {multiple}>= "
+                f"{MIN_IMAGE_SIDE} ({rule.why})"
             )
-    if cfg.model.arch == "center_net" and height != width:
-        raise ConfigError(
-            f"resolution={height}x{width} is out of range: CenterNet pads to a square, "
-            "allowed height == width"
-        )
+    if height < MIN_IMAGE_SIDE:
+        raise ConfigError(f"resolution.height={height} is out of range: allowed >= "
+                          f"{MIN_IMAGE_SIDE}")
 
 
 def _check_dataset(cfg: DictConfig) -> None:
@@ -193,24 +176,7 @@ def _check_train_extras(cfg: DictConfig) -> None:
 def validate_config(cfg: DictConfig) -> None:
     """Raise ConfigError (one line) for the first unknown key or value outside its range."""
     _check_known_keys(cfg)
-    arch = cfg.model.arch
-    for section in ("loss", "backbone"):
-        if cfg[section].arch != arch:
-            raise ConfigError(
-                f"{section}={cfg[section].name} is for {cfg[section].arch} models but "
-                f"model={cfg.model.name} is {arch}: allowed a {section} for {arch}"
-            )
-    owner = f"model={cfg.model.name}"
-    _check_params("loss", cfg.loss, cfg.loss.name, LOSS_PARAMS, owner)
-    _check_params("backbone", cfg.backbone, cfg.backbone.name, BACKBONE_PARAMS, owner)
-    backbone = cfg.backbone
-    levels = (backbone.get("fpn_min_level"), backbone.get("fpn_max_level"))
-    if None not in levels and levels[0] > levels[1]:
-        raise ConfigError(
-            f"backbone.fpn_min_level={backbone.fpn_min_level} is out of range: allowed "
-            f"<= backbone.fpn_max_level={backbone.fpn_max_level}"
-        )
-    _check_resolution(cfg)
+    _check_model(cfg)
     _check("train", cfg.train, TRAIN_RANGES)
     if cfg.train.warmup_learning_rate > cfg.train.learning_rate:
         raise ConfigError(

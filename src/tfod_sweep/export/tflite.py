@@ -41,7 +41,9 @@ import tensorflow as tf
 from object_detection import export_tflite_graph_lib_tf2
 from object_detection.builders import model_builder
 
+from tfod_sweep import registry
 from tfod_sweep.export.scoring import ImageDetections
+from tfod_sweep.registry.fields import get_field
 
 GRAPH_DIR = "tflite_graph"
 #: The file each TFLite format is written to.
@@ -77,12 +79,16 @@ def quiet_native_output(enabled: bool = True) -> Iterator[None]:
 
 
 def max_detections(pipeline: Any) -> int:
-    """What the eval keeps per image: the config's max_total_detections (CenterNet: its
-    max_box_predictions)."""
-    model = pipeline.model
-    if model.WhichOneof("model") == "center_net":
-        return int(model.center_net.object_center_params.max_box_predictions)
-    return int(model.ssd.post_processing.batch_non_max_suppression.max_total_detections)
+    """What the eval keeps per image: the field the registry names (SSD: NMS's
+    max_total_detections, CenterNet: max_box_predictions).
+
+    Raises:
+        ValueError: the architecture has no TFLite path in the OD API.
+    """
+    arch = registry.of_pipeline(pipeline)
+    if arch.max_detections is None:
+        raise ValueError(f"the OD API has no TFLite export for {arch.title} models")
+    return int(get_field(registry.model_message(pipeline), arch.max_detections))
 
 
 def export_graph(pipeline: Any, run_dir: Path, out: Path, regular_nms: bool) -> Path:
@@ -105,15 +111,15 @@ class InputMaker:
     """Image -> the float32 [1, H, W, 3] tensor the TFLite graph takes (see module doc)."""
 
     def __init__(self, pipeline: Any) -> None:
-        self._arch = pipeline.model.WhichOneof("model")
+        self._resize_only = registry.of_pipeline(pipeline).tflite_resizes_input
         self._model = model_builder.build(pipeline.model, is_training=False)
-        if self._arch == "center_net":
-            resizer = pipeline.model.center_net.image_resizer.fixed_shape_resizer
+        if self._resize_only:  # the TFLite module set a fixed-shape resizer
+            resizer = registry.model_message(pipeline).image_resizer.fixed_shape_resizer
             self._size = (int(resizer.height), int(resizer.width))
 
     def __call__(self, pixels: np.ndarray) -> np.ndarray:
         image = tf.cast(tf.constant(pixels[np.newaxis]), tf.float32)
-        if self._arch == "center_net":
+        if self._resize_only:
             return tf.image.resize(image, self._size).numpy()
         preprocessed, _ = self._model.preprocess(image)
         return preprocessed.numpy()

@@ -20,7 +20,6 @@ from tfod_sweep.metric_names import (
     FLOPS,
     LATENCY_MEDIAN,
     LATENCY_P90,
-    LOSS_COMPONENTS,
     PARAMETERS,
 )
 from tfod_sweep.objectives import (
@@ -32,6 +31,7 @@ from tfod_sweep.objectives import (
 )
 from tfod_sweep.phase_times import PhaseTimes
 from tfod_sweep.preview import draw_preview, read_preview_images
+from tfod_sweep.registry import loss_components, of_zoo_config
 from tfod_sweep.report import seed_tables
 from tfod_sweep.reporting import TrialReporter
 from tfod_sweep.run_metrics import RunMetrics
@@ -54,7 +54,8 @@ def _start_record(cfg: DictConfig, run_dir: Path, pipeline_path: Path,
     """This run's metrics.json record; a resumed run keeps its evaluations and train time."""
     metrics = objective_metrics(cfg.optimized_metric)
     record = RunMetrics(
-        name=cfg.model.name, arch=cfg.model.arch, num_classes=cfg.dataset.num_classes,
+        name=cfg.model.name, arch=of_zoo_config(cfg.model.zoo_config).name,
+        num_classes=cfg.dataset.num_classes,
         batch_size=cfg.train.batch_size,
         resolution=[cfg.resolution.height, cfg.resolution.width],
         optimized_metric=metrics[0], seed=cfg.train.seed,
@@ -75,7 +76,7 @@ def _start_record(cfg: DictConfig, run_dir: Path, pipeline_path: Path,
 
 def _trial_metrics(metrics: dict[str, float], arch: str) -> dict[str, float | None]:
     """The COCO metrics and loss components a trial shows in optuna-dashboard."""
-    return {key: metrics.get(key) for key in (*COCO_METRICS, *LOSS_COMPONENTS[arch])}
+    return {key: metrics.get(key) for key in (*COCO_METRICS, *loss_components(arch))}
 
 
 def experiment_config(cfg: DictConfig) -> dict[str, Any]:
@@ -146,7 +147,7 @@ def train_and_evaluate(cfg: DictConfig, run_dir: Path, pipeline_path: Path,
     tf.keras.backend.clear_session()  # several trials may run in one process
     seed_everything(cfg.train.seed, cfg.train.deterministic)
     metric = curve_metric(objective_metrics(cfg.optimized_metric))
-    arch = cfg.model.arch
+    arch = of_zoo_config(cfg.model.zoo_config).name
     record = _start_record(cfg, run_dir, pipeline_path, reporter)
 
     if reporter is not None:  # so PRUNED and FAIL trials still point at their run

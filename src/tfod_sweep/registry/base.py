@@ -1,0 +1,66 @@
+"""What tfod-sweep knows about one OD API meta-architecture, as plain data.
+
+One `Architecture` per member of the `DetectionModel` oneof, the way the OD API's
+`model_builder` maps that name to a builder. Everything that differs between
+architectures lives in these records; the rest of the package asks for them instead of
+comparing architecture names. TF-free: the records read and write protobuf messages.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from tfod_sweep.config.ranges import Allowed
+
+
+@dataclass(frozen=True)
+class Key:
+    """An experiment key of one architecture: its range and the proto fields it sets.
+
+    Paths are relative to the architecture's message (e.g. `model.ssd`); each field on
+    the list gets the same value.
+    """
+
+    allowed: Allowed
+    fields: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class SideRule:
+    """Which input sides the model's feature extractor accepts, and why (for the error)."""
+
+    multiple: int
+    why: str
+
+
+@dataclass(frozen=True)
+class Architecture:
+    """One meta-architecture: keys, ranges, resolution rule, losses, evaluation options.
+
+    Attributes:
+        name: the `DetectionModel` oneof member, e.g. "ssd", as in metrics.json `arch`.
+        title: how tables and help text name it.
+        loss_keys: `loss.*` keys this architecture has.
+        backbone_keys: `backbone.*` keys the zoo config's feature extractor honours
+            (they differ within one architecture, e.g. EfficientDet vs MobileNet SSD).
+        side_rule: the resolution rule for the zoo config's extractor (measured).
+        loss_components: the `Loss/...` values training reports, in table order.
+        fast_nms: fields that switch evaluation to the one-op combined NMS (None: the
+            architecture has no such option, and `eval.nms` changes nothing).
+        max_detections: field holding how many boxes an image keeps (TFLite export);
+            None: the OD API has no TFLite path for it.
+        tflite_resizes_input: the TFLite graph takes plainly resized images instead of
+            the model's own preprocessing (CenterNet's TFLite module does its own).
+    """
+
+    name: str
+    title: str
+    loss_keys: Mapping[str, Key]
+    backbone_keys: Callable[[Any], Mapping[str, Key]]
+    side_rule: Callable[[Any, Mapping[str, Any]], SideRule]
+    loss_components: tuple[str, ...]
+    fast_nms: Mapping[str, Any] | None = None
+    max_detections: str | None = None
+    tflite_resizes_input: bool = False
