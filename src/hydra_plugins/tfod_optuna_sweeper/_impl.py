@@ -39,6 +39,7 @@ from hydra_plugins.tfod_optuna_sweeper._trial import Outcome, TrialRunner
 from hydra_plugins.tfod_optuna_sweeper._workers import WorkerPool, is_extra_worker
 from tfod_sweep.errors import SweepError, one_line
 from tfod_sweep.fileio import atomic_write_text
+from tfod_sweep.study_fit import fit_study
 
 log = logging.getLogger(__name__)
 
@@ -136,7 +137,14 @@ class SweepRunner:
         parser = OverridesParser.create(config_loader=self._context.config_loader)
         try:
             space = build_search_space(settings.params, arguments, parser)
-            points = [normalize_point(p, space) for p in settings.enqueue]
+            # Keys the chosen model lacks (focal_depth's depths on EfficientDet) are dropped.
+            fitted = fit_study(self._config, list(space.params), settings.enqueue, arguments)
+            for name in fitted.dropped:
+                del space.params[name]
+            space.fixed.extend(fitted.reset)
+            if fitted.note:
+                log.info(fitted.note)
+            points = [normalize_point(p, space) for p in fitted.enqueue]
         except SweepError as exc:
             raise SweeperError(str(exc)) from None
         claimer = Claimer(self._study, self._location.claim_lock, settings, space, parser)
