@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
+from tests.study.postgres_server import PostgresServer, PostgresUnavailable
 from tests.study.toy_helpers import Toy
+
+_databases = itertools.count()
 
 
 @pytest.fixture
@@ -19,3 +23,26 @@ def toy(tmp_path: Path) -> Iterator[Toy]:
         if proc.poll() is None:
             proc.kill()
             proc.wait()
+
+
+@pytest.fixture(scope="session")
+def postgres() -> Iterator[PostgresServer]:
+    """A real PostgreSQL server for the session; the test fails if it cannot start."""
+    try:
+        server = PostgresServer.start()
+    except PostgresUnavailable as exc:
+        problem = str(exc)
+    else:
+        problem = ""
+    if problem:  # outside the except block: the message alone, no chained traceback
+        pytest.fail(f"cannot start the PostgreSQL test server: {problem}", pytrace=False)
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture
+def pg_url(postgres: PostgresServer) -> str:
+    """URL of a new, empty database on the session's server."""
+    return postgres.create_database(f"study_{next(_databases)}")

@@ -23,41 +23,25 @@ import sqlalchemy
 from optuna.storages._rdb import models
 from optuna.trial import FrozenTrial, TrialState
 
-from tests.study.postgres_server import PostgresServer, PostgresUnavailable, free_port
+from tests.study.postgres_server import PostgresServer, free_port
 from tests.study.toy_helpers import Toy, wait_for
 
 FINISHED = (TrialState.COMPLETE, TrialState.PRUNED, TrialState.FAIL)
 SECRET = "s3cret-pw"
-_databases = itertools.count()
-
-
-@pytest.fixture(scope="session")
-def postgres() -> Iterator[PostgresServer]:
-    """A real PostgreSQL server for the session; the test fails if it cannot start."""
-    try:
-        server = PostgresServer.start()
-    except PostgresUnavailable as exc:
-        problem = str(exc)
-    else:
-        problem = ""
-    if problem:  # outside the except block: the message alone, no chained traceback
-        pytest.fail(f"cannot start the PostgreSQL test server: {problem}", pytrace=False)
-    try:
-        yield server
-    finally:
-        server.stop()
 
 
 @pytest.fixture
-def pg_url(postgres: PostgresServer) -> str:
-    """URL of a new, empty database on the session's server."""
-    return postgres.create_database(f"study_{next(_databases)}")
+def pg_arg(postgres: PostgresServer, pg_url: str, toy: Toy) -> str:
+    """``hydra.sweeper.storage=`` of ``pg_url`` with ``${oc.env:PGPASSWORD}``; ``toy`` has it."""
+    toy.env.update(postgres.client_env())
+    return f"hydra.sweeper.storage={postgres.env_form(pg_url)}"
 
 
 @pytest.fixture
-def machines(tmp_path: Path) -> Iterator[tuple[Toy, Toy]]:
+def machines(tmp_path: Path, postgres: PostgresServer) -> Iterator[tuple[Toy, Toy]]:
     """Two toy sweeps in separate working dirs, standing in for two machines."""
-    pair = (Toy(tmp_path / "machine_a"), Toy(tmp_path / "machine_b"))
+    pair = tuple(Toy(tmp_path / name, env=postgres.client_env())
+                 for name in ("machine_a", "machine_b"))
     for toy in pair:
         toy.cwd.mkdir()
     yield pair
@@ -112,7 +96,7 @@ def test_two_machines_share_one_study_on_postgres(
     postgres: PostgresServer, pg_url: str, machines: tuple[Toy, Toy]
 ) -> None:
     args = (
-        f"hydra.sweeper.storage={pg_url}",
+        f"hydra.sweeper.storage={postgres.env_form(pg_url)}",
         "hydra.sweeper.n_trials=6",
         "hydra.sweeper.pruner=null",
         "hydra.sweeper.grace_period=300",  # a worker paused below is not "lost"
@@ -182,7 +166,7 @@ def test_two_machines_share_one_study_on_postgres(
 
 
 def test_workers_racing_to_create_the_schema_both_start(
-    postgres: PostgresServer, pg_url: str, toy: Toy
+    postgres: PostgresServer, pg_url: str, pg_arg: str, toy: Toy
 ) -> None:
     # Another worker is creating Optuna's tables right now: its transaction is open.
     engine = sqlalchemy.create_engine(_sqlalchemy(pg_url))
@@ -190,7 +174,7 @@ def test_workers_racing_to_create_the_schema_both_start(
         with engine.connect() as other_worker:
             transaction = other_worker.begin()
             models.BaseModel.metadata.create_all(other_worker)
-            proc = toy.start(f"hydra.sweeper.storage={pg_url}", "hydra.sweeper.n_trials=1")
+            proc = toy.start(pg_arg, "hydra.sweeper.n_trials=1")
 
             def blocked_on_our_tables() -> bool:
                 if proc.poll() is not None:
@@ -226,7 +210,8 @@ def _one_error_line(result: subprocess.CompletedProcess[str]) -> str:
 def test_unreachable_postgres_is_one_error_line_and_quick(toy: Toy) -> None:
     port = free_port()  # nothing listens there
     started = time.monotonic()
-    result = toy.run(f"hydra.sweeper.storage=postgresql://tfod:{SECRET}@127.0.0.1:{port}/db")
+    toy.env["PGPASSWORD"] = SECRET
+    result = toy.run(f"hydra.sweeper.storage=postgresql://tfod:${{oc.env:PGPASSWORD}}@127.0.0.1:{port}/db")
     elapsed = time.monotonic() - started
     line = _one_error_line(result)
     assert f"tfod:***@127.0.0.1:{port}/db" in line
@@ -236,7 +221,8 @@ def test_unreachable_postgres_is_one_error_line_and_quick(toy: Toy) -> None:
 
 
 def test_wrong_postgres_password_is_one_error_line(postgres: PostgresServer, toy: Toy) -> None:
-    url = f"postgresql://{postgres.user}:{SECRET}@127.0.0.1:{postgres.port}/postgres"
+    toy.env["PGPASSWORD"] = SECRET
+    url = f"postgresql://{postgres.user}:${{oc.env:PGPASSWORD}}@127.0.0.1:{postgres.port}/postgres"
     line = _one_error_line(toy.run(f"hydra.sweeper.storage={url}"))
     assert f"{postgres.user}:***@127.0.0.1:{postgres.port}/postgres" in line
     assert "password authentication failed" in line
@@ -259,9 +245,9 @@ def _snapshot(trials: list[FrozenTrial]) -> dict[int, tuple[object, ...]]:
 
 
 def test_a_postgres_study_resumes_with_a_larger_n_trials(
-    postgres: PostgresServer, pg_url: str, toy: Toy
+    postgres: PostgresServer, pg_url: str, pg_arg: str, toy: Toy
 ) -> None:
-    common = (f"hydra.sweeper.storage={pg_url}", "hydra.sweeper.pruner=null")
+    common = (pg_arg, "hydra.sweeper.pruner=null")
     first = toy.run(*common, "hydra.sweeper.n_trials=2")
     assert first.returncode == 0, first.stderr
     with study_reader(pg_url) as trials:
@@ -290,12 +276,12 @@ def test_a_postgres_study_resumes_with_a_larger_n_trials(
 
 
 def test_artifacts_notes_and_objective_name_on_postgres(
-    postgres: PostgresServer, pg_url: str, toy: Toy
+    postgres: PostgresServer, pg_url: str, pg_arg: str, toy: Toy
 ) -> None:
     from optuna.artifacts import FileSystemArtifactStore, download_artifact, get_all_artifact_meta
     from optuna_dashboard import get_note
 
-    result = toy.run(f"hydra.sweeper.storage={pg_url}", "evidence=true",
+    result = toy.run(pg_arg, "evidence=true",
                      "hydra.sweeper.n_trials=2", "hydra.sweeper.pruner=null")
     assert result.returncode == 0, result.stderr
     _assert_clean(result.stdout, result.stderr, postgres.password)

@@ -111,14 +111,19 @@ def test_plain_multirun_still_uses_hydras_basic_sweeper(toy: Toy) -> None:
         (["hydra.sweeper.params.x='interval(1)'"], "bad search-space override 'x=interval(1)'"),
         (["hydra.sweeper.params.x='tag(log, interval(0, 1))'"], "search space for x"),
         (
-            ["hydra.sweeper.storage=postgresql://u:secret@127.0.0.1:9/optuna"],
+            ["hydra.sweeper.storage=postgresql://u@127.0.0.1:9/optuna"],
             "cannot open storage postgresql",
+        ),
+        (
+            ["hydra.sweeper.storage=postgresql://u:secret@127.0.0.1:9/optuna"],
+            "storage='postgresql://u:${oc.env:PGPASSWORD}@127.0.0.1:9/optuna'",
         ),
         (["hydra.sweeper.storage=ftp://host/j.log"], "unsupported storage scheme"),
         (["hydra.sweeper.enqueue=[{zz:1}]"], "'zz' is not a searched parameter"),
         (["hydra.sweeper.direction=sideways"], "maximize or minimize"),
     ],
-    ids=["sampler", "grammar", "log-range", "unreachable", "scheme", "enqueue", "direction"],
+    ids=["sampler", "grammar", "log-range", "unreachable", "literal-password", "scheme", "enqueue",
+         "direction"],
 )
 def test_bad_input_is_one_line_and_exit_code_2(toy: Toy, args: list[str], message: str) -> None:
     result = toy.run(*args)

@@ -24,10 +24,11 @@ TOY = Path(__file__).parent / "toy_app" / "toy.py"
 _T = TypeVar("_T")
 
 
-def _env() -> dict[str, str]:
+def _env(extra: dict[str, str] | None = None) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if k not in ("HYDRA_FULL_ERROR",)}
     env.pop("TFOD_SWEEP_WORKER", None)
     env["PYTHONUNBUFFERED"] = "1"
+    env.update(extra or {})
     return env
 
 
@@ -37,6 +38,8 @@ class Toy:
 
     cwd: Path
     procs: list[subprocess.Popen[str]] = field(default_factory=list)
+    #: Extra environment of every sweep (e.g. PGPASSWORD for ``${oc.env:PGPASSWORD}``).
+    env: dict[str, str] = field(default_factory=dict)
 
     @property
     def journal(self) -> Path:
@@ -52,7 +55,7 @@ class Toy:
         return subprocess.run(
             self.command(*args),
             cwd=self.cwd,
-            env=_env(),
+            env=_env(self.env),
             capture_output=True,
             text=True,
             timeout=timeout,
@@ -63,7 +66,7 @@ class Toy:
         out = (self.cwd / f"{name}.out").open("w")
         err = (self.cwd / f"{name}.err").open("w")
         proc = subprocess.Popen(
-            self.command(*args), cwd=self.cwd, env=_env(), stdout=out, stderr=err, text=True
+            self.command(*args), cwd=self.cwd, env=_env(self.env), stdout=out, stderr=err, text=True
         )
         out.close()
         err.close()

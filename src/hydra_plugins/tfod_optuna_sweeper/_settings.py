@@ -13,6 +13,7 @@ from omegaconf import DictConfig, ListConfig, OmegaConf
 
 from hydra_plugins.tfod_optuna_sweeper._conf import TfodOptunaSweeperConf
 from hydra_plugins.tfod_optuna_sweeper._errors import SweeperError
+from hydra_plugins.tfod_optuna_sweeper._secrets import refuse_literal_password
 
 # The sweeper's settings are its conf dataclass, checked once by `load_settings`.
 Settings = TfodOptunaSweeperConf
@@ -93,6 +94,8 @@ def load_settings(cfg: DictConfig) -> TfodOptunaSweeperConf:
         resolved = DictConfig(_container(cfg))
     except Exception as exc:
         raise SweeperError(f"hydra.sweeper cannot be resolved: {exc}") from None
+    # Before anything is written: the unresolved value is what Hydra saves to disk.
+    refuse_literal_password(OmegaConf.to_container(cfg, resolve=False).get("storage"))
     study_name = str(resolved.get("study_name") or "").strip()
     if not study_name:
         raise SweeperError("hydra.sweeper.study_name must be a non-empty string")

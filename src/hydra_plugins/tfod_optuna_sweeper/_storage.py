@@ -120,13 +120,14 @@ def resolve_storage(spec: str | None, base_dir: Path) -> StorageLocation:
         return StorageLocation("redis", spec, spec.split("@")[-1])
     if scheme not in _RDB_SCHEMES:
         raise StorageError(
-            f"unsupported storage scheme '{scheme}://' in {spec!r}: use a file path, "
+            f"unsupported storage scheme '{scheme}://' in {_masked(spec)!r}: use a file path, "
             "sqlite:///, postgresql://, mysql:// or redis://"
         )
     try:
         url = _sqlalchemy_url(spec)
     except Exception as exc:  # sqlalchemy raises ArgumentError on bad URLs
-        raise StorageError(f"malformed storage URL {spec!r}: {exc}") from None
+        reason = str(exc).replace(spec, _masked(spec))
+        raise StorageError(f"malformed storage URL {_masked(spec)!r}: {reason}") from None
     url = _with_installed_driver(url)
     if scheme == "sqlite" and url.database and url.database != ":memory:":
         database = Path(url.database).expanduser()
@@ -135,6 +136,19 @@ def resolve_storage(spec: str | None, base_dir: Path) -> StorageLocation:
     return StorageLocation(
         "rdb", url.render_as_string(hide_password=False), url.render_as_string(hide_password=True)
     )
+
+
+def _masked(spec: str) -> str:
+    """``spec`` with the password of its user info shown as ``***`` (for messages)."""
+    scheme, sep, rest = spec.partition("://")
+    authority = rest.split("/", 1)[0]
+    if not sep or "@" not in authority:
+        return spec
+    userinfo, host = authority.rsplit("@", 1)
+    if ":" not in userinfo:
+        return spec
+    user = userinfo.split(":", 1)[0]
+    return f"{scheme}://{user}:***@{host}{rest[len(authority):]}"
 
 
 _DRIVERS = {"postgresql": ("psycopg", "psycopg2"), "mysql": ("MySQLdb", "pymysql")}
