@@ -108,6 +108,7 @@ def test_per_class_ap_names_the_classes_and_averages_to_the_map(tiny_run):
                                     abs=1e-6)
 
 
+@pytest.mark.long
 def test_exporter_exports_our_checkpoint(tiny_run, tmp_path):
     import numpy as np
     import tensorflow as tf
@@ -128,6 +129,7 @@ def test_exporter_exports_our_checkpoint(tiny_run, tmp_path):
     assert out["detection_scores"].shape == (1, 100)
 
 
+@pytest.mark.long
 def test_divergent_learning_rate_stops_with_nan_error(tmp_path):
     result = run_sweep(*TINY, "train.learning_rate=1e12", "train.warmup_learning_rate=1e12",
                        f"paths.outputs={tmp_path}", cwd=REPO)
@@ -137,6 +139,7 @@ def test_divergent_learning_rate_stops_with_nan_error(tmp_path):
     assert "Loss/total_loss=" in last and ("nan" in last or "inf" in last)
 
 
+@pytest.mark.long
 def test_sigkill_then_same_command_resumes_from_checkpoint(tmp_path):
     args = [sys.executable, "-m", "sweep", *TINY, "train.num_steps=40",
             "train.checkpoint_every=5", "train.eval_every=40", f"paths.outputs={tmp_path}"]
@@ -164,6 +167,7 @@ def test_sigkill_then_same_command_resumes_from_checkpoint(tmp_path):
     assert json.loads((run_dir / "metrics.json").read_text())["steps"] == 40
 
 
+@pytest.mark.long
 def test_fine_tune_from_a_detection_checkpoint(tiny_run, tmp_path):
     """Start a new run from another run's checkpoint, the way a zoo checkpoint is used."""
     run_dir, _ = tiny_run
