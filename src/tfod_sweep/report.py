@@ -68,6 +68,14 @@ def _duration(seconds: float | None) -> str:
     return f"{total // 3600}h {total % 3600 // 60}m {total % 60}s"
 
 
+def _fit_cells(cells: list[str], width: int) -> list[str]:
+    """Another architecture's `name = value` loss cells in the table's `width` columns (the
+    last holds any overflow), so the columns after them stay in place."""
+    if len(cells) > width:
+        return [*cells[:width - 1], "; ".join(cells[width - 1:])]
+    return cells + [""] * (width - len(cells))
+
+
 def seed_table_data(runs: Sequence[Mapping[str, Any]]) -> list[SeedTable]:
     """AP, AR and loss tables for runs, each a `metrics.json`-shaped mapping."""
     tail = ("steps", "total_classes", "training time")
@@ -81,8 +89,9 @@ def seed_table_data(runs: Sequence[Mapping[str, Any]]) -> list[SeedTable]:
         own = run_arch(run)
         loss_values = [metrics.get(k) for k in ARCHITECTURES[own].loss_components]
         if own != arch:  # as the seed document does for its CenterNet row
-            loss_values = [f"{name} = {_fmt(v)}" for name, v in
-                           zip(LOSS_HEADERS[own], loss_values, strict=True)]
+            loss_values = _fit_cells([f"{name} = {_fmt(v)}" for name, v in
+                                      zip(LOSS_HEADERS[own], loss_values, strict=True)],
+                                     len(LOSS_HEADERS[arch]))
         losses.append((run.get("name", number), *loss_values, *extra))
 
     def table(caption: str, headers: Sequence[str], rows: list[tuple[Any, ...]]) -> SeedTable:

@@ -180,3 +180,19 @@ def test_of_pipeline_names_the_allowed_architectures():
     with pytest.raises(ConfigError, match="'experimental_model' is not supported: allowed one "
                                           "of ssd, center_net, faster_rcnn"):
         of_pipeline(pipeline)
+
+
+def test_a_mixed_report_gives_each_row_its_own_loss_columns():
+    from tfod_sweep.report import LOSS_HEADERS, seed_table_data
+
+    assert set(LOSS_HEADERS) == set(ARCHITECTURES)
+    runs = [{"name": arch, "arch": arch,
+             "final": {key: 0.5 for key in loss_components(arch)}} for arch in ARCHITECTURES]
+    loss_table = seed_table_data(runs)[2]
+    assert loss_table.headers[1:5] == LOSS_HEADERS["ssd"]
+    faster = next(row for row in loss_table.rows if row[0] == "faster_rcnn")
+    assert faster[1] == "RPNLoss_localization_loss = 0.500"
+    assert faster[4].endswith("; total_loss = 0.500")  # six losses in four columns
+    assert all(len(row) == len(loss_table.headers) for row in loss_table.rows)
+    centernet = next(row for row in loss_table.rows if row[0] == "center_net")
+    assert centernet[1] == "loss_box_offset = 0.500"

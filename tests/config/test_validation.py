@@ -20,8 +20,15 @@ BAD_INPUTS = [
     (["train.batch_size=0"], "train.batch_size=0 is out of range: allowed >= 1"),
     (["train.num_steps=0"], "train.num_steps=0 is out of range: allowed >= 1"),
     (["resolution.height=200"],
-     "resolution.height=200 is out of range: allowed a multiple of 32 >= 33 (the FPN merges "
+     "resolution.height=200 is out of range: allowed a multiple of 32 >= 64 (the FPN merges "
      "feature levels up to stride 32)"),
+    (["model=efficientdet_d0", "resolution='192'"],
+     "resolution.width=192 is out of range: allowed a multiple of 128 >= 256 (the BiFPN merges "
+     "feature levels up to stride 128)"),
+    (["model=retinanet50_640", "resolution='128'"],
+     "resolution.height=128 is out of range: allowed a multiple of 32 >= 160"),
+    (["model=centernet_hg104_512", "resolution='192'"],
+     "resolution.width=192 is out of range: allowed a multiple of 128 >= 128"),
     (["resolution.width=16"], "resolution.width=16 is out of range: allowed a multiple of 32"),
     (["model=centernet512", "loss.gamma=2.25"],
      "loss.gamma=2.25 does not apply to model=centernet512 (CenterNet, resnet_v1_101_fpn; its "
@@ -32,7 +39,7 @@ BAD_INPUTS = [
     (["model=centernet512", "resolution.width=256"],
      "resolution=512x256 is out of range: this model keeps the aspect ratio"),
     (["model=centernet512", "resolution.width=528"],
-     "resolution.width=528 is out of range: allowed a multiple of 32 >= 33"),
+     "resolution.width=528 is out of range: allowed a multiple of 32 >= 64"),
     (["model=efficientdet_d0", "backbone.depth_multiplier=0.5"],
      "backbone.depth_multiplier=0.5 does not apply to model=efficientdet_d0 (SSD, "
      "ssd_efficientnet-b0_bifpn_keras; its backbone keys: batch_norm_decay)"),

@@ -133,13 +133,11 @@ def _check_model(cfg: DictConfig) -> None:
     check_order(model, height, width)
     rule = arch.side_rule(model, cfg.backbone)
     for key, side in network_sides(model, height, width).items():
-        if side < MIN_IMAGE_SIDE or side % rule.multiple:
+        if not rule.accepts(side):
             multiple = f"a multiple of {rule.multiple} " if rule.multiple > 1 else ""
-            raise ConfigError(
-                f"resolution.{key}={side} is out of range: allowed {multiple}>= "
-                f"{MIN_IMAGE_SIDE} ({rule.why})"
-            )
-    if height < MIN_IMAGE_SIDE:
+            raise ConfigError(f"resolution.{key}={side} is out of range: allowed {multiple}>= "
+                              f"{rule.smallest} ({rule.why})")
+    if height < MIN_IMAGE_SIDE:  # a keep-aspect resizer's short side
         raise ConfigError(f"resolution.height={height} is out of range: allowed >= "
                           f"{MIN_IMAGE_SIDE}")
 

@@ -29,10 +29,23 @@ class Key:
 
 @dataclass(frozen=True)
 class SideRule:
-    """Which input sides the model's feature extractor accepts, and why (for the error)."""
+    """Which input sides the model's feature extractor accepts, and why (for the error).
+
+    A side must be a multiple of `multiple` and at least `minimum` (the extractor's own
+    `check_min_image_dim`).
+    """
 
     multiple: int
     why: str
+    minimum: int = 33
+
+    @property
+    def smallest(self) -> int:
+        """The smallest side that passes both conditions."""
+        return -(-self.minimum // self.multiple) * self.multiple
+
+    def accepts(self, side: int) -> bool:
+        return side >= self.minimum and side % self.multiple == 0
 
 
 @dataclass(frozen=True)

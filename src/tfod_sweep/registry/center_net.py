@@ -22,7 +22,7 @@ LOSS_KEYS = {
 #: Measured side multiples per extractor (tests/config/test_registry_build.py).
 SIDE_MULTIPLES = {
     "resnet_v1_101_fpn": (32, "the FPN merges feature levels up to stride 32"),
-    "hourglass_104": (128, "the hourglass halves its input 7 times and merges back"),
+    "hourglass_104": (128, "the hourglass halves its input to stride 128 and merges back"),
 }
 
 

@@ -63,18 +63,25 @@ def _extractor_keys(ssd: Any) -> Mapping[str, Key]:
     return {}
 
 
+#: Extractors whose OD API class refuses inputs below 129 pixels (the rest: below 33).
+MIN_SIDE_129 = ("ssd_resnet*_v1_fpn_keras", "ssd_efficientnet-b*_bifpn_keras")
+
+
 def _side_rule(ssd: Any, backbone: Mapping[str, Any]) -> SideRule:
     """Measured (tests/config/test_registry_build.py): FPNs merge levels up to stride 32,
-    BiFPN up to its top level's stride; plain MobileNet v2 takes any side."""
+    the BiFPN up to its top level's (128 in every zoo config); plain MobileNet v2 takes
+    any side. ResNet-FPN and EfficientNet extractors refuse sides below 129."""
     extractor = ssd.feature_extractor
+    minimum = 129 if any(fnmatch.fnmatchcase(extractor.type, p) for p in MIN_SIDE_129) else 33
     if extractor.HasField("bifpn"):
-        top = extractor.bifpn.max_level
-        return SideRule(2**top, f"the BiFPN merges feature levels up to stride {2**top}")
+        stride = 2**extractor.bifpn.max_level
+        return SideRule(stride, f"the BiFPN merges feature levels up to stride {stride}",
+                        minimum)
     if extractor.HasField("fpn"):
         top = backbone.get("fpn_max_level") or get_field(ssd, "feature_extractor.fpn.max_level")
         stride = 2 ** min(top, 5)
-        return SideRule(stride, f"the FPN merges feature levels up to stride {stride}")
-    return SideRule(1, "the extractor has no FPN")
+        return SideRule(stride, f"the FPN merges feature levels up to stride {stride}", minimum)
+    return SideRule(1, "the extractor has no FPN", minimum)
 
 
 ARCH = Architecture(
