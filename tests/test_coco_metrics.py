@@ -45,3 +45,67 @@ def test_no_detections_scores_zero_for_every_class_with_ground_truth():
     metrics, per_class = score_detections(coco_from_dict(_gt()), [])
     assert metrics["DetectionBoxes_Precision/mAP@.50IOU"] == 0.0
     assert per_class == {1: {"AP@.50IOU": 0.0, "AP": 0.0}, 2: {"AP@.50IOU": 0.0, "AP": 0.0}}
+
+
+def _pycocotools_reference(gt: dict, detections: list[dict]) -> tuple[list[float], dict]:
+    """Plain pycocotools' COCOeval: the reference our scorer must reproduce."""
+    import contextlib
+    import io
+
+    from pycocotools.coco import COCO
+    from pycocotools.cocoeval import COCOeval
+
+    with contextlib.redirect_stdout(io.StringIO()):
+        truth = COCO()
+        truth.dataset = gt
+        truth.createIndex()
+        evaluator = COCOeval(truth, truth.loadRes(detections), iouType="bbox")
+        evaluator.evaluate()
+        evaluator.accumulate()
+        evaluator.summarize()
+    precision = evaluator.eval["precision"][:, :, :, 0, -1]
+    per_class = {int(cat): (float(precision[0, :, i].mean()), float(precision[:, :, i].mean()))
+                 for i, cat in enumerate(evaluator.params.catIds)
+                 if not (precision[:, :, i] == -1).all()}
+    return [float(v) for v in evaluator.stats], per_class
+
+
+def test_scores_equal_plain_pycocotools_on_a_realistic_mix():
+    """40 images, 5 classes, every COCO area range, near misses, false positives."""
+    import numpy as np
+
+    from tfod_sweep.metric_names import COCO_METRICS
+
+    rng = np.random.default_rng(3)
+    images = [{"id": i, "height": 480, "width": 640} for i in range(1, 41)]
+    annotations, detections = [], []
+    for image in images:
+        for _ in range(int(rng.integers(1, 8))):
+            side = float(rng.choice([12.0, 20.0, 60.0, 150.0])) * float(rng.uniform(0.8, 1.3))
+            x, y = float(rng.uniform(0, 640 - side)), float(rng.uniform(0, 480 - side))
+            category = int(rng.integers(1, 6))
+            annotations.append({"id": len(annotations) + 1, "image_id": image["id"],
+                                "category_id": category, "bbox": [x, y, side, side],
+                                "area": side * side, "iscrowd": 0})
+            if rng.random() < 0.85:  # found, with a jittered box and sometimes the wrong class
+                jitter = rng.normal(0, side * 0.12, size=4)
+                label = category if rng.random() < 0.8 else int(rng.integers(1, 6))
+                detections.append(_detection(image["id"], label,
+                                             [x + jitter[0], y + jitter[1],
+                                              side + jitter[2], side + jitter[3]],
+                                             float(rng.uniform(0.3, 1.0))))
+        for _ in range(int(rng.integers(0, 4))):  # false positives
+            detections.append(_detection(image["id"], int(rng.integers(1, 6)),
+                                         [float(rng.uniform(0, 500)), float(rng.uniform(0, 350)),
+                                          40.0, 40.0], float(rng.uniform(0.0, 0.6))))
+    gt = {"images": images, "annotations": annotations,
+          "categories": [{"id": c, "name": str(c)} for c in range(1, 6)]}
+    reference, reference_per_class = _pycocotools_reference(gt, detections)
+    metrics, per_class = score_detections(coco_from_dict(gt), detections)
+    assert 0.2 < metrics["DetectionBoxes_Precision/mAP@.50IOU"] < 0.95  # a non-trivial case
+    for name, value in zip(COCO_METRICS, reference, strict=True):
+        assert metrics[name] == pytest.approx(value, abs=1e-6), name
+    assert set(per_class) == set(reference_per_class)
+    for category, (ap50, ap) in reference_per_class.items():
+        assert per_class[category]["AP@.50IOU"] == pytest.approx(ap50, abs=1e-6)
+        assert per_class[category]["AP"] == pytest.approx(ap, abs=1e-6)

@@ -1,4 +1,10 @@
-"""The 12 COCO box metrics from plain pycocotools, named as the OD API names them (TF-free)."""
+"""The 12 COCO box metrics, named as the OD API names them (TF-free).
+
+Scored with faster-coco-eval's `COCOeval_faster`, a C++ port of pycocotools' COCOeval: on
+the demo's 200 val images and 20,000 detections it gave the same 12 metrics and per-class
+AP (difference 0.0) 5.6x faster (benchmarks/eval_scoring.py). pycocotools stays the
+reference: a test scores a real run with it and compares.
+"""
 
 from __future__ import annotations
 
@@ -8,19 +14,16 @@ from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
-from pycocotools.coco import COCO
-from pycocotools.cocoeval import COCOeval
+from faster_coco_eval import COCO
+from faster_coco_eval import COCOeval_faster as COCOeval
 
 from tfod_sweep.metric_names import COCO_METRICS
 
 
 def coco_from_dict(gt: dict[str, Any]) -> COCO:
-    """Build a pycocotools COCO index from an in-memory ground-truth dict."""
-    coco = COCO()
-    coco.dataset = gt
+    """Build a COCO index from an in-memory ground-truth dict."""
     with contextlib.redirect_stdout(io.StringIO()):
-        coco.createIndex()
-    return coco
+        return COCO(gt)
 
 
 #: Per-class keys, named like the OD API's `include_metrics_per_category` output.
@@ -45,7 +48,7 @@ def score_detections(
         return {name: 0.0 for name in COCO_METRICS}, zeros
     with contextlib.redirect_stdout(io.StringIO()):
         results = gt.loadRes([dict(d) for d in detections])
-        evaluator = COCOeval(gt, results, iouType="bbox")
+        evaluator = COCOeval(gt, results, iouType="bbox", print_function=_quiet)
         evaluator.params.imgIds = sorted(gt.getImgIds())
         evaluator.evaluate()
         evaluator.accumulate()
@@ -53,6 +56,10 @@ def score_detections(
     stats = np.asarray(evaluator.stats)
     metrics = {name: float(value) for name, value in zip(COCO_METRICS, stats, strict=True)}
     return metrics, _per_class(evaluator)
+
+
+def _quiet(*_: Any) -> None:
+    """COCOeval_faster logs its summary table through this; the caller prints its own."""
 
 
 def _categories_with_gt(gt: COCO) -> list[int]:
