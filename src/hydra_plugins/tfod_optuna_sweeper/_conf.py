@@ -159,6 +159,9 @@ class TfodOptunaSweeperConf:
     grace_period: int | None = 180
     # How often a trial whose worker died is retried with the same params (null: always).
     max_retry: int | None = 1
+    # A server database (PostgreSQL, MySQL) that stops answering, e.g. while it restarts,
+    # is retried this many seconds per call before the worker stops with one line.
+    storage_outage_seconds: int = 120
     # Train each sampled point with this many seeds (train.seed, +1, ...); the objective is
     # their mean. Only the first seed reports intermediate values, so pruning compares all
     # trials on one shared seed; later seeds run only for points that survive it.

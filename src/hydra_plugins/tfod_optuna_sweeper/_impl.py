@@ -22,10 +22,13 @@ from omegaconf import DictConfig, ListConfig, OmegaConf
 from optuna.storages import RetryHeartbeatStaleTrialCallback
 from optuna.trial import TrialState
 
+from hydra_plugins.tfod_optuna_sweeper._attrs import RETRY_HISTORY
 from hydra_plugins.tfod_optuna_sweeper._claim import Claim, Claimer
+from hydra_plugins.tfod_optuna_sweeper._disk import disk_error, retry_later
 from hydra_plugins.tfod_optuna_sweeper._errors import StudyStopped, SweeperError
 from hydra_plugins.tfod_optuna_sweeper._evidence import EvidenceWriter, name_objective
 from hydra_plugins.tfod_optuna_sweeper._factory import build_pruner, build_sampler
+from hydra_plugins.tfod_optuna_sweeper._rdb import connection_reason, is_connection_error
 from hydra_plugins.tfod_optuna_sweeper._search_space import build_search_space, normalize_point
 from hydra_plugins.tfod_optuna_sweeper._settings import Settings, load_settings
 from hydra_plugins.tfod_optuna_sweeper._signals import deferred_interrupts, sigterm_as_interrupt
@@ -60,6 +63,7 @@ def _open_study(settings: Settings, base_dir: Path) -> tuple[optuna.Study, Any]:
         heartbeat_interval=settings.heartbeat_interval,
         grace_period=settings.grace_period,
         stale_callback=callback,
+        outage_seconds=settings.storage_outage_seconds,
     )
     optuna.logging.set_verbosity(optuna.logging.WARNING)
     study = optuna.create_study(
@@ -149,7 +153,13 @@ class SweepRunner:
             raise SweeperError(str(exc)) from None
         claimer = Claimer(self._study, self._location.claim_lock, settings, space, parser)
         sweep_dir = Path(str(self._config.hydra.sweep.dir)).absolute()
-        self._save_config(sweep_dir)
+        try:
+            self._save_config(sweep_dir)
+        except OSError as exc:
+            raise SweeperError(
+                f"cannot write {sweep_dir / 'multirun.yaml'}: {one_line(exc)}; make the "
+                "outputs writable (or free space) and re-run"
+            ) from None
         pool = WorkerPool(settings.n_jobs - 1, sweep_dir)
         log.info(
             "study %r: %d trials in %s, %d worker(s)",
@@ -170,8 +180,16 @@ class SweepRunner:
         except SweeperError as exc:
             error = exc
         except Exception as exc:  # e.g. the storage's disk is full: one line, details in log
-            log.exception("the sweep stopped on an unexpected error")
-            error = StudyStopped(f"sweep stopped: {one_line(exc)}")
+            disk = disk_error(exc)
+            if disk is None and is_connection_error(exc):
+                reason = (f"storage {self._location.display} unreachable for over "
+                          f"{self._settings.storage_outage_seconds} s ({connection_reason(exc)})")
+            else:
+                if disk is None:
+                    log.exception("the sweep stopped on an unexpected error")
+                reason = one_line(disk or exc)
+            error = StudyStopped(f"sweep stopped: {reason}; finished trials are kept, re-run "
+                                 "the same command to resume")
         finally:
             with deferred_interrupts():
                 codes = pool.wait()
@@ -225,10 +243,29 @@ class SweepRunner:
                 self._stop(claim, stopped)
             else:
                 self._runner.finish(claim, outcome)
+                if outcome.disk or outcome.requeue:
+                    self._requeue(claim)
+        if outcome is not None and outcome.disk:
+            raise StudyStopped(
+                f"trial {claim.trial.number}: {outcome.reason}; finished trials are kept and "
+                "this one is queued again: free space (or make the outputs writable) and "
+                "re-run the same command to resume"
+            )
         if stopped is not None:
             raise Interrupted(f"trial {claim.trial.number} marked FAIL")
         if pending.hit:
             raise Interrupted(f"stopped after trial {claim.trial.number} finished")
+
+    def _requeue(self, claim: Claim) -> None:
+        """Queue the trial's slot again (same parameters) unless ``max_retry`` is spent."""
+        frozen = self._study._storage.get_trial(claim.trial._trial_id)
+        tries = len(frozen.system_attrs.get(RETRY_HISTORY) or [])
+        limit = self._settings.max_retry
+        if limit is not None and tries >= limit:
+            log.warning("trial %d: not retried, max_retry=%d reached", frozen.number, limit)
+            return
+        retry_later(self._study, frozen)
+        log.info("trial %d: queued again with the same parameters", frozen.number)
 
     def _stop(self, claim: Claim, exc: BaseException | None = None) -> None:
         detail = f" ({exc})" if exc is not None and str(exc) else ""
@@ -247,6 +284,14 @@ class SweepRunner:
         atomic_write_text(sweep_dir / "multirun.yaml", OmegaConf.to_yaml(self._config))
 
     def _report(self) -> None:
-        if not is_extra_worker():
-            print(summary(self._study, self._location, self._settings.n_trials,
-                          self._artifact_dir), flush=True)
+        """Print the summary; a storage that cannot be read now only costs the summary."""
+        if is_extra_worker():
+            return
+        try:
+            text = summary(self._study, self._location, self._settings.n_trials,
+                           self._artifact_dir)
+        except Exception as exc:
+            reason = connection_reason(exc) if is_connection_error(exc) else one_line(exc)
+            log.warning("no study summary: the storage cannot be read (%s)", reason)
+            return
+        print(text, flush=True)

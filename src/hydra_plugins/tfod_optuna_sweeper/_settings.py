@@ -137,5 +137,6 @@ def load_settings(cfg: DictConfig) -> TfodOptunaSweeperConf:
         heartbeat_interval=heartbeat,
         grace_period=grace,
         max_retry=_int(resolved, "max_retry", 0, optional=True),
+        storage_outage_seconds=_int(resolved, "storage_outage_seconds", 0),  # type: ignore[arg-type]
         seeds_per_trial=_int(resolved, "seeds_per_trial", 1),  # type: ignore[arg-type]
     )

@@ -178,12 +178,19 @@ def open_storage(
     heartbeat_interval: int | None = None,
     grace_period: int | None = None,
     stale_callback: StaleCallback | None = None,
+    outage_seconds: float | None = None,
 ) -> BaseStorage:
-    """Open the Optuna storage at ``location``; any failure becomes one StorageError line."""
+    """Open the Optuna storage at ``location``; any failure becomes one StorageError line.
+
+    ``outage_seconds``: how long a server database's calls retry while it is down.
+    """
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", category=Warning)  # experimental-feature notices
-            return _open(location, heartbeat_interval, grace_period, stale_callback)
+            storage = _open(location, heartbeat_interval, grace_period, stale_callback)
+            if outage_seconds is not None and hasattr(storage, "outage_seconds"):
+                storage.outage_seconds = float(outage_seconds)
+            return storage
     except StorageError:
         raise
     except Exception as exc:
@@ -200,9 +207,10 @@ def _open(
     stale_callback: StaleCallback | None,
 ) -> BaseStorage:
     import optuna
-    from optuna.storages.journal import JournalFileBackend, JournalRedisBackend
+    from optuna.storages.journal import JournalRedisBackend
 
     from hydra_plugins.tfod_optuna_sweeper._journal import HeartbeatJournalStorage
+    from hydra_plugins.tfod_optuna_sweeper._journal_file import SafeJournalFileBackend
 
     heartbeat = {
         "heartbeat_interval": heartbeat_interval,
@@ -220,26 +228,28 @@ def _open(
                     )
         path.parent.mkdir(parents=True, exist_ok=True)
         return HeartbeatJournalStorage(
-            JournalFileBackend(str(path)), stale_callback=stale_callback, **heartbeat
+            SafeJournalFileBackend(str(path)), stale_callback=stale_callback, **heartbeat
         )
     if location.kind == "redis":
         return HeartbeatJournalStorage(
             JournalRedisBackend(location.target), stale_callback=stale_callback, **heartbeat
         )
-    engine_kwargs: dict[str, object] = {}
+    from hydra_plugins.tfod_optuna_sweeper._rdb import ResilientRDBStorage, engine_kwargs
+
+    storage_class: type[optuna.storages.RDBStorage] = optuna.storages.RDBStorage
+    options: dict[str, object] = {}
     if location.target.startswith("sqlite"):
         lock = location.claim_lock
         if lock is not None:  # an SQLite file: its folder must exist, like a journal's
             lock.parent.mkdir(parents=True, exist_ok=True)
-    else:
-        # Fail in seconds, not minutes, when the database host does not answer.
-        engine_kwargs["connect_args"] = {"connect_timeout": 10}
+    else:  # a server: no idle connections, retries through restarts (see _rdb)
+        storage_class, options = ResilientRDBStorage, engine_kwargs(location.target)
     from sqlalchemy.exc import IntegrityError, ProgrammingError
 
     def rdb() -> BaseStorage:
-        return optuna.storages.RDBStorage(
+        return storage_class(
             location.target,
-            engine_kwargs=engine_kwargs,
+            engine_kwargs=options,
             heartbeat_stale_trial_callback=stale_callback if heartbeat_interval else None,
             **heartbeat,
         )

@@ -24,8 +24,10 @@ from optuna.trial import TrialState
 
 from hydra_plugins.tfod_optuna_sweeper._attrs import FAIL_REASON, INTERRUPTED
 from hydra_plugins.tfod_optuna_sweeper._claim import Claim
+from hydra_plugins.tfod_optuna_sweeper._disk import disk_error
 from hydra_plugins.tfod_optuna_sweeper._errors import SweeperError
 from hydra_plugins.tfod_optuna_sweeper._evidence import EvidenceWriter
+from hydra_plugins.tfod_optuna_sweeper._scheduler import scheduler_end
 from tfod_sweep.errors import one_line
 
 log = logging.getLogger(__name__)
@@ -40,6 +42,10 @@ class Outcome:
     values: tuple[float, ...] | None = None
     reason: str | None = None
     interrupted: bool = False
+    #: The run dir could not be written (disk full, read-only): not the trial's fault.
+    disk: bool = False
+    #: The batch scheduler ended the job (cancelled, time limit, node lost): run it again.
+    requeue: bool = False
 
 
 def _values(returned: object, count: int) -> tuple[float, ...] | str:
@@ -88,6 +94,9 @@ def outcome_of(ret: JobReturn, number: int, n_objectives: int = 1) -> Outcome:
     if isinstance(exc, optuna.TrialPruned):
         return Outcome(TrialState.PRUNED, reason=str(exc) or None)
     if isinstance(exc, BaseException):
+        disk = disk_error(exc)
+        if disk is not None:
+            return Outcome(TrialState.FAIL, reason=one_line(disk), disk=True)
         log.error("trial %d failed", number, exc_info=(type(exc), exc, exc.__traceback__))
         return Outcome(TrialState.FAIL, reason=one_line(exc))
     return Outcome(TrialState.FAIL, reason=f"RuntimeError: job ended with status {ret.status}")
@@ -139,6 +148,12 @@ class TrialRunner:
         except SystemExit as exc:  # the job called sys.exit(): its failure, not the sweep's
             return Outcome(TrialState.FAIL, reason=f"SystemExit: {exc.code}")
         except Exception as exc:
+            disk = disk_error(exc)
+            if disk is not None:  # Hydra could not create the run dir or its .hydra/
+                return Outcome(TrialState.FAIL, reason=one_line(disk), disk=True)
+            ended = scheduler_end(exc)
+            if ended is not None:
+                return Outcome(TrialState.FAIL, reason=ended, requeue=True)
             log.error("trial %d could not be launched", number, exc_info=True)
             return Outcome(TrialState.FAIL, reason=one_line(exc))
         return outcome_of(returns[0], number, len(self._study.directions))
@@ -157,7 +172,7 @@ class TrialRunner:
         try:
             if outcome.state == TrialState.FAIL:
                 trial.set_user_attr(FAIL_REASON, outcome.reason or "unknown")
-                if outcome.interrupted:
+                if outcome.interrupted or outcome.disk:
                     trial.set_user_attr(INTERRUPTED, True)
             if outcome.state == TrialState.COMPLETE:
                 self._study.tell(trial, list(outcome.values or ()))

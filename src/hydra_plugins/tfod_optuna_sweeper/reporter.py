@@ -149,12 +149,13 @@ def open_trial_reporter() -> TrialReporter | None:
         pruner=sweeper.get("pruner"),
         base_dir=Path(hydra_cfg.runtime.cwd),
         seeds_per_trial=int(sweeper.get("seeds_per_trial") or 1),
+        outage_seconds=sweeper.get("storage_outage_seconds"),
     )
 
 
 def _open(
     *, storage: str | None, study_name: str, trial_number: int, pruner: Any, base_dir: Path,
-    seeds_per_trial: int = 1,
+    seeds_per_trial: int = 1, outage_seconds: float | None = None,
 ) -> TrialReporter:
     import optuna
     from optuna.trial import TrialState
@@ -165,7 +166,7 @@ def _open(
     location = resolve_storage(storage, base_dir)
     backend = _STORAGES.get(location.target)
     if backend is None:
-        backend = _STORAGES[location.target] = open_storage(location)
+        backend = _STORAGES[location.target] = open_storage(location, outage_seconds=outage_seconds)
     try:
         study = optuna.load_study(
             study_name=study_name,
@@ -183,5 +184,20 @@ def _open(
         raise SweepError(
             f"trial {trial_number} of study {study_name!r} is {frozen.state.name}, not RUNNING"
         )
-    return TrialReporter(study, optuna.Trial(study, trial_id), seeds_per_trial,
+    trial = optuna.Trial(study, trial_id)
+    for key, value in scheduler_attrs().items():
+        trial.set_user_attr(key, value)
+    return TrialReporter(study, trial, seeds_per_trial,
                          enqueued="fixed_params" in frozen.system_attrs)
+
+
+def scheduler_attrs() -> dict[str, str]:
+    """Where a batch scheduler ran this job: SLURM's job id and node, if under SLURM.
+
+    A trial's row then says which ``sacct``/``seff`` record and node log to read.
+    """
+    import os
+
+    names = {"slurm_job_id": "SLURM_JOB_ID", "slurm_array_job_id": "SLURM_ARRAY_JOB_ID",
+             "slurm_node": "SLURMD_NODENAME"}
+    return {key: os.environ[var] for key, var in names.items() if os.environ.get(var)}

@@ -11,6 +11,7 @@ list ``optimized_metric`` it returns one value per metric (a multi-objective stu
 
 from __future__ import annotations
 
+import errno
 import os
 import time
 from pathlib import Path
@@ -111,6 +112,21 @@ def _objectives(cfg: DictConfig, value: float) -> float | tuple[float, ...]:
     return tuple(values)
 
 
+def _fill_disk(path: Path) -> None:
+    """Write zeros to ``path`` until the file system is full (as another job might)."""
+    block = bytes(64 * 1024)
+    with path.open("ab", buffering=0) as fh:
+        while True:
+            try:
+                fh.write(block)
+            except OSError as exc:
+                if exc.errno != errno.ENOSPC:
+                    raise
+                if len(block) == 1:
+                    return
+                block = block[: len(block) // 2]
+
+
 @hydra.main(version_base="1.3", config_path="conf", config_name="config")
 def main(cfg: DictConfig) -> float | tuple[float, ...]:
     """Report a deterministic learning curve and return its last point."""
@@ -129,6 +145,8 @@ def main(cfg: DictConfig) -> float | tuple[float, ...]:
         if cfg.fail_x_below is not None and cfg.x < cfg.fail_x_below:
             raise ValueError(f"toy failure: x={cfg.x} is below {cfg.fail_x_below}")
         value = cfg.x * step / cfg.num_steps
+        if cfg.fill_disk_at_step == step:
+            _fill_disk(Path(HydraConfig.get().runtime.output_dir).parent / "filler")
         if evidence is not None:
             evidence.evaluated(step, value, time.monotonic() - started)
         if reporter is not None:

@@ -1,0 +1,220 @@
+"""Chaos and load on the toy study, with nothing lost: kill storms, a PostgreSQL restart,
+32 workers on one study, and what an idle worker holds.
+
+Loopback only, every wait bounded. The long and timing-sensitive ones are ``chaos``
+(``make test-chaos``). Each prints one line for the reliability table (``pytest -s``).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+
+import optuna
+import pytest
+from optuna.trial import FrozenTrial, TrialState
+
+from hydra_plugins.tfod_optuna_sweeper._budget import slot_trials
+from tests.study.chaos import (
+    ConnectionSampler,
+    KillStorm,
+    assert_journal_readable,
+    assert_whole,
+    claims_per_second,
+    in_trial,
+    scan_for,
+)
+from tests.study.postgres_server import PostgresServer
+from tests.study.toy_helpers import Toy, wait_for
+
+# Trials of about a second, a lost worker noticed within 3 s, retried as often as killed.
+STORM = ("hydra.sweeper.pruner=null", "num_steps=4", "seconds_per_step=0.25",
+         "hydra.sweeper.heartbeat_interval=1", "hydra.sweeper.grace_period=3",
+         "hydra.sweeper.max_retry=50")
+BAD_WORDS = ("database is locked", "too many clients", "Traceback")
+
+
+def _rdb_trials(url: str, study: str = "toy") -> list[FrozenTrial]:
+    storage = optuna.storages.RDBStorage(url.replace("postgresql://", "postgresql+psycopg2://"))
+    try:
+        try:
+            return optuna.load_study(study_name=study, storage=storage).get_trials()
+        except KeyError:
+            return []
+    finally:
+        storage.engine.dispose()
+
+
+def _complete_slots(trials: list[FrozenTrial]) -> int:
+    return sum(t.state == TrialState.COMPLETE for t in slot_trials(trials))
+
+
+def _storm(toy: Toy, args: tuple[str, ...], trials: object, n_trials: int) -> KillStorm:
+    storm = KillStorm(lambda name: toy.start(*args, name=name), min_age=0.0,
+                      in_trial=lambda name: in_trial(toy.output(name)[0]))
+    storm.run(lambda: _complete_slots(trials()) >= n_trials, deadline=240)  # type: ignore[operator]
+    survivors = [p for p in storm.procs if p.returncode != -9]
+    for proc in survivors:
+        assert proc.returncode == 0, proc.args
+    return storm
+
+
+@pytest.mark.slow
+@pytest.mark.chaos
+def test_a_kill_storm_on_the_journal_file_loses_nothing(toy: Toy) -> None:
+    n_trials = 24
+    args = (*STORM, f"hydra.sweeper.n_trials={n_trials}")
+    started = time.monotonic()
+    storm = _storm(toy, args, toy.trials, n_trials)
+    rerun = toy.run(*args)  # a re-run of a finished study changes nothing
+    assert rerun.returncode == 0, rerun.stderr
+    trials = toy.trials()
+    whole = assert_whole(trials, n_trials)
+    lines = assert_journal_readable(toy.journal)
+    assert storm.killed == 10
+    assert not scan_for([toy.cwd], BAD_WORDS[:2])
+    print(f"\nkill storm, journal file: {storm.killed} SIGKILLs of 3 workers, {whole.slots}/"
+          f"{n_trials} slots COMPLETE, {whole.lost} lost trials retried, 0 lost for good, "
+          f"journal {lines} lines readable, {time.monotonic() - started:.0f} s")
+
+
+@pytest.mark.slow
+@pytest.mark.chaos
+def test_a_kill_storm_on_postgres_loses_nothing(
+    postgres: PostgresServer, pg_url: str, toy: Toy
+) -> None:
+    n_trials = 24
+    toy.env.update(postgres.client_env())
+    args = (*STORM, f"hydra.sweeper.n_trials={n_trials}",
+            f"hydra.sweeper.storage={postgres.env_form(pg_url)}")
+    started = time.monotonic()
+    storm = _storm(toy, args, lambda: _rdb_trials(pg_url), n_trials)
+    rerun = toy.run(*args)
+    assert rerun.returncode == 0, rerun.stderr
+    whole = assert_whole(_rdb_trials(pg_url), n_trials)
+    assert storm.killed == 10
+    assert not scan_for([toy.cwd], BAD_WORDS[:2])
+    print(f"\nkill storm, PostgreSQL: {storm.killed} SIGKILLs of 3 workers, {whole.slots}/"
+          f"{n_trials} slots COMPLETE, {whole.lost} lost trials retried, {whole.discarded} "
+          f"surplus discarded, 0 lost for good, {time.monotonic() - started:.0f} s")
+
+
+@pytest.fixture
+def own_postgres() -> Iterator[PostgresServer]:
+    """A server of this test's own: it is shut down and started again mid-sweep."""
+    server = PostgresServer.start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.mark.slow
+@pytest.mark.chaos
+def test_workers_ride_out_a_postgres_restart_or_stop_with_one_line(
+    own_postgres: PostgresServer, toy: Toy
+) -> None:
+    server = own_postgres
+    url = server.create_database("restart")
+    toy.env.update(server.client_env())
+    # The outage (3 s) stays under the grace period: no live trial is taken for lost.
+    args = ("hydra.sweeper.pruner=null", "num_steps=4", "seconds_per_step=0.25",
+            "hydra.sweeper.heartbeat_interval=1", "hydra.sweeper.grace_period=20",
+            f"hydra.sweeper.storage={server.env_form(url)}")
+    procs = [toy.start(*args, "hydra.sweeper.n_trials=12", name=f"w{i}") for i in range(3)]
+    wait_for(lambda: _complete_slots(_rdb_trials(url)) >= 3, "3 trials done", deadline=90)
+    server.shut_down()
+    time.sleep(3)
+    server.start_again()
+    for i, proc in enumerate(procs):
+        assert proc.wait(timeout=120) == 0, toy.output(f"w{i}")[1]
+    whole = assert_whole(_rdb_trials(url), 12)
+    assert whole.lost == 0
+    logs = "".join(out for i in range(3) for out in toy.output(f"w{i}"))
+    assert "storage unreachable" in logs and "storage reachable again" in logs
+
+    # Down for longer than storage_outage_seconds: each worker stops with one line.
+    before = {t.number: (t.params, t.value) for t in _rdb_trials(url)}
+    more = (*args, "hydra.sweeper.n_trials=20", "hydra.sweeper.storage_outage_seconds=3",
+            "hydra.sweeper.grace_period=5", "seconds_per_step=0.5")
+    procs = [toy.start(*more, name=f"v{i}") for i in range(2)]
+    wait_for(lambda: any(t.state == TrialState.RUNNING and t.number >= 12
+                         for t in _rdb_trials(url)), "a trial of the second run", deadline=60)
+    server.shut_down()
+    for i, proc in enumerate(procs):
+        assert proc.wait(timeout=90) == 1
+        stderr = toy.output(f"v{i}")[1]
+        errors = [x for x in stderr.splitlines() if x.startswith("error: ")]
+        assert len(errors) == 1 and "unreachable for over 3 s" in errors[0], stderr
+        assert "re-run the same command" in errors[0] and server.password not in errors[0]
+    server.start_again()
+    after = {t.number: (t.params, t.value) for t in _rdb_trials(url)}
+    assert {n: after[n] for n in before} == before  # nothing finished was lost
+    rerun = toy.run(*more, timeout=180)
+    assert rerun.returncode == 0, rerun.stderr
+    whole = assert_whole(_rdb_trials(url), 20)
+    print(f"\nPostgreSQL restart: 1 restart (3 s down) ridden out by 3 workers, 0 lost; "
+          f"a longer outage stopped 2 workers with one line each, the re-run resumed "
+          f"({whole.lost} interrupted trial(s) retried), 0 lost for good")
+
+
+@pytest.mark.slow
+@pytest.mark.chaos
+def test_32_workers_share_one_postgres_study(
+    postgres: PostgresServer, pg_url: str, toy: Toy
+) -> None:
+    n_trials = 96
+    toy.env.update(postgres.client_env())
+    args = ("hydra.sweeper.pruner=null", "num_steps=2", "seconds_per_step=0.05",
+            "hydra.sweeper.heartbeat_interval=1", "hydra.sweeper.grace_period=60",
+            f"hydra.sweeper.n_trials={n_trials}",
+            f"hydra.sweeper.storage={postgres.env_form(pg_url)}")
+    database = pg_url.rsplit("/", 1)[1]
+    with ConnectionSampler(postgres, database) as sampler:
+        procs = [toy.start(*args, name=f"w{i}") for i in range(32)]
+        for i, proc in enumerate(procs):
+            assert proc.wait(timeout=600) == 0, toy.output(f"w{i}")[1]
+    trials = _rdb_trials(pg_url)
+    whole = assert_whole(trials, n_trials)
+    peak, mean = sampler.per_worker()
+    assert sampler.samples
+    assert peak <= 3  # the sweep loop, its heartbeat thread and the job's reporter at once
+    assert mean <= 1.0
+    assert sampler.total_max() <= 32 * 3
+    assert not scan_for([toy.cwd], BAD_WORDS)
+    print(f"\n32 workers on PostgreSQL: {n_trials} trials, {claims_per_second(trials):.1f} "
+          f"claims/s, connections per worker max {peak} mean {mean:.2f}, at most "
+          f"{sampler.total_max()} at once, {whole.discarded} surplus discarded, 0 lost")
+
+
+def test_an_idle_worker_holds_at_most_one_connection(
+    postgres: PostgresServer, pg_url: str, toy: Toy
+) -> None:
+    toy.env.update(postgres.client_env())
+    args = ("hydra.sweeper.pruner=null", "hydra.sweeper.n_trials=1",
+            "hydra.sweeper.heartbeat_interval=1", "hydra.sweeper.grace_period=60",
+            f"hydra.sweeper.storage={postgres.env_form(pg_url)}")
+    database = pg_url.rsplit("/", 1)[1]
+    busy = toy.start(*args, "num_steps=40", "seconds_per_step=0.25", name="busy")
+    wait_for(lambda: any(t.state == TrialState.RUNNING and t.intermediate_values
+                         for t in _rdb_trials(pg_url)), "the busy worker to report", deadline=60)
+    # No free slot, a trial running elsewhere: these wait (and poll) until it ends.
+    idle = [toy.start(*args, name=f"idle{i}") for i in range(4)]
+    wait_for(lambda: all("waiting for 1 trial" in toy.output(f"idle{i}")[0] for i in range(4)),
+             "the idle workers to wait", deadline=60)
+    with ConnectionSampler(postgres, database, interval=0.05) as sampler:
+        time.sleep(3)
+    assert busy.poll() is None, "the busy trial ended before the sampling did"
+    assert len(sampler.samples) > 20
+    idle_peak, idle_mean = sampler.per_worker([p.pid for p in idle])
+    busy_peak, busy_mean = sampler.per_worker([busy.pid])
+    assert idle_peak <= 1
+    assert busy_peak <= 2  # its heartbeat thread and its job's report, at the same instant
+    # Connections live for one call: most samples find none (a pool would keep them open).
+    assert idle_mean < 0.5 and busy_mean < 1.0, (idle_mean, busy_mean)
+    print(f"\nidle worker: at most {idle_peak} connection ({idle_mean:.2f} on average); "
+          f"busy worker: at most {busy_peak} ({busy_mean:.2f})")
+    for proc in (busy, *idle):
+        assert proc.wait(timeout=60) == 0
+    assert [t.state for t in _rdb_trials(pg_url)] == [TrialState.COMPLETE]
+
