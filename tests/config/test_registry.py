@@ -196,3 +196,18 @@ def test_a_mixed_report_gives_each_row_its_own_loss_columns():
     assert all(len(row) == len(loss_table.headers) for row in loss_table.rows)
     centernet = next(row for row in loss_table.rows if row[0] == "center_net")
     assert centernet[1] == "loss_box_offset = 0.500"
+
+
+def test_a_field_path_never_switches_the_zoo_configs_oneof():
+    from tfod_sweep.errors import ConfigError
+    from tfod_sweep.registry.fields import get_field, set_field
+
+    pipeline = load_zoo_config("centernet_resnet101_v1_fpn_512x512_coco17_tpu-8.config")
+    before = pipeline.SerializeToString()
+    with pytest.raises(ConfigError, match="uses 'keep_aspect_ratio_resizer' where "
+                                          "'fixed_shape_resizer' was expected"):
+        set_field(pipeline.model.center_net, "image_resizer.fixed_shape_resizer.height", 64)
+    assert pipeline.SerializeToString() == before
+    ssd = load_zoo_config("ssd_mobilenet_v2_320x320_coco17_tpu-8.config").model.ssd
+    assert get_field(ssd, "box_predictor.*.conv_hyperparams.batch_norm.decay") == \
+        pytest.approx(0.97)

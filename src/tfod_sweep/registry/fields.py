@@ -52,12 +52,3 @@ def set_field(message: Any, path: str, value: Any) -> None:
     _child(parent, leaf, path)  # the leaf's own oneof, if any
     setattr(parent, leaf, value)
 
-
-def has_path(message: Any, path: str) -> bool:
-    """Whether every message on `path` is the one the zoo config set (oneofs included)."""
-    try:
-        parent, leaf = _parent(message, path)
-        _child(parent, leaf, path)
-    except ConfigError:
-        return False
-    return True

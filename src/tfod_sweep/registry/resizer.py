@@ -53,11 +53,3 @@ def set_resolution(model: Any, height: int, width: int) -> None:
         model.image_resizer.keep_aspect_ratio_resizer.min_dimension = height
         model.image_resizer.keep_aspect_ratio_resizer.max_dimension = width
 
-
-def zoo_resolution(model: Any) -> tuple[int, int]:
-    """The zoo config's own resolution as (height, width) in the sense above."""
-    if resizer_kind(model) == FIXED:
-        resizer = model.image_resizer.fixed_shape_resizer
-        return int(resizer.height), int(resizer.width)
-    resizer = model.image_resizer.keep_aspect_ratio_resizer
-    return int(resizer.min_dimension), int(resizer.max_dimension)
