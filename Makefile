@@ -11,7 +11,7 @@ STAMP := $(VENV)/.installed
 $(STAMP): pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e '.[dev,postgres]'
+	$(PY) -m pip install --quiet -e '.[dev,postgres,slurm]'
 	@touch $(STAMP)
 
 install: $(STAMP)
@@ -28,7 +28,7 @@ test-long: install postgres
 	$(PY) -m pytest -m long
 
 # Timed kill/interrupt tests: they failed intermittently under load (see the README).
-test-chaos: install postgres
+test-chaos: install postgres slurm
 	$(PY) -m pytest -m chaos
 
 test-fast: install postgres chromium
@@ -39,6 +39,13 @@ test-fast: install postgres chromium
 postgres:
 	@ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || \
 		(apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql)
+
+# The SLURM tests start a throwaway single-node cluster themselves (munged, MariaDB for
+# slurmdbd, whose sacct tells submitit that a job was cancelled, slurmctld, slurmd).
+.PHONY: slurm
+slurm:
+	@test -x /usr/sbin/slurmctld -a -x /usr/sbin/slurmd -a -x /usr/sbin/slurmdbd -a -x /usr/sbin/munged -a -x /usr/sbin/mariadbd || \
+		(apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq slurm-wlm slurmdbd munge mariadb-server)
 
 # The dashboard test drives Debian's headless Chromium through chromedriver (selenium);
 # a browser downloaded by a Python package cannot be fetched here.
