@@ -43,6 +43,7 @@ def rendered(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return pipeline
 
 
+@pytest.mark.long  # ~3 min: one 100-step iteration and an export
 def test_model_main_tf2_trains_through_the_entry_point_and_exports(rendered, tmp_path):
     """model_lib_v2.train_loop steps in whole iterations of NUM_STEPS_PER_ITERATION (100)
     and model_main_tf2 has no flag for it: `--num_train_steps=2` trains one iteration."""
