@@ -5,7 +5,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: install demo test test-long test-fast test-chaos lint dashboard dashboard-screenshot report-screenshot
+.PHONY: install demo test test-long test-zoo test-fast test-chaos lint dashboard dashboard-screenshot report-screenshot
 
 # Reinstall only when the project's dependencies change.
 $(STAMP): pyproject.toml
@@ -20,12 +20,17 @@ demo: install
 	$(PY) -m sweep experiment=demo
 
 test: install postgres chromium
-	$(PY) -m pytest -m "not chaos and not long"
+	$(PY) -m pytest -m "not chaos and not long and not zoo"
 
 # Further real trainings (SIGKILL + resume, fine-tuning, the OD API's exporter, NaN stop):
 # 7 min here, kept out of `make test` to hold it within 25 min; .ci/run runs both.
 test-long: install postgres
 	$(PY) -m pytest -m long
+
+# Every zoo family trains 2 steps (ssd640, plain SSD, EfficientDet D0, RetinaNet 50, Faster
+# R-CNN 50, CenterNet) and every one of the 31 zoo configs builds and computes a loss: ~20 min.
+test-zoo: install
+	$(PY) -m pytest -m zoo
 
 # Timed kill/interrupt tests: they failed intermittently under load (see the README).
 test-chaos: install postgres slurm

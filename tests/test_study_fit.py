@@ -58,7 +58,9 @@ def test_another_app_or_a_searched_model_is_left_alone(compose_cfg):
 def test_focal_depth_study_on_efficientdet_says_what_it_dropped(tmp_path):
     """The real sweeper: one line at start, and the trial renders EfficientDet's own depths
     (a dry run: the trial renders its files and returns no value, so the study fails)."""
+    # 256: the demo recipe's 128 is below the BiFPN's smallest side (registry rule).
     result = run_sweep("-m", "hparams_search=focal_depth", "model=efficientdet_d0",
+                       "resolution=256",
                        "dry_run=true", "hydra.sweeper.n_trials=1", f"paths.outputs={tmp_path}",
                        "dataset.synthetic.train_images=8", "dataset.synthetic.val_images=4",
                        cwd=REPO, timeout=300)
