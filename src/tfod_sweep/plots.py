@@ -5,7 +5,8 @@ Shared by the report and the dashboard artifacts, so both show the same picture.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Collection, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -20,11 +21,20 @@ from matplotlib.ticker import MaxNLocator  # noqa: E402
 AP50 = "AP@.50IOU"
 
 
-def _save(fig: Any, path: Path) -> None:
-    """Lay the figure out and write it as PNG, creating the folder."""
-    fig.tight_layout()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(path, format="png")
+@contextmanager
+def _figure(path: Path, size: tuple[float, float]) -> Iterator[Any]:
+    """Axes to draw on; on success the figure is laid out and written as PNG to ``path``.
+
+    The figure is closed either way: reports draw many, and pyplot keeps every open one.
+    """
+    fig, ax = plt.subplots(figsize=size, dpi=100)
+    try:
+        yield ax
+        fig.tight_layout()
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fig.savefig(path, format="png")
+    finally:
+        plt.close(fig)
 
 
 def per_class_bar_chart(per_class: Mapping[str, Mapping[str, float]], path: Path,
@@ -43,17 +53,13 @@ def per_class_bar_chart(per_class: Mapping[str, Mapping[str, float]], path: Path
         raise ValueError("no class has an AP@.50 to plot")
     names = [name for name, _ in scored]
     values = [value for _, value in scored]
-    fig, ax = plt.subplots(figsize=(6.0, 0.9 + 0.28 * len(scored)), dpi=100)
-    try:
+    with _figure(path, (6.0, 0.9 + 0.28 * len(scored))) as ax:
         bars = ax.barh(names, values, color="tab:blue")
         ax.bar_label(bars, labels=[f"{v:.2f}" for v in values], padding=2, fontsize=8)
         ax.set_xlim(0.0, 1.08)
         ax.set_xlabel("AP@.50 (COCO, IoU 0.5)")
         ax.set_title(title)
         ax.tick_params(axis="y", labelsize=8)
-        _save(fig, path)
-    finally:
-        plt.close(fig)  # reports draw many figures, and pyplot keeps every open one
     return path
 
 
@@ -93,8 +99,7 @@ def learning_curves(curves: Sequence[Curve], path: Path, ylabel: str,
         raise ValueError("no curve has an evaluation to plot")
     cut = [curve for curve in drawn if _STYLES.get(curve.state, _STYLES["COMPLETE"])[2]]
     name_cuts = len(cut) <= MAX_NAMED_CUTS
-    fig, ax = plt.subplots(figsize=(7.0, 4.5), dpi=100)
-    try:
+    with _figure(path, (7.0, 4.5)) as ax:
         labelled: set[str] = set()
         for curve in drawn:
             colour, style, marker = _STYLES.get(curve.state, _STYLES["COMPLETE"])
@@ -118,9 +123,6 @@ def learning_curves(curves: Sequence[Curve], path: Path, ylabel: str,
         ax.set_title(title or f"{ylabel} at each evaluation")
         ax.grid(alpha=0.3)
         ax.legend(fontsize=8, loc="best")
-        _save(fig, path)
-    finally:
-        plt.close(fig)  # reports draw many figures, and pyplot keeps every open one
     return path
 
 
@@ -147,8 +149,7 @@ def pareto_chart(points: Sequence[ParetoPoint], path: Path, xlabel: str, ylabel:
         raise ValueError("no trial to plot")
     others = [p for p in points if not p.on_front]
     front = sorted((p for p in points if p.on_front), key=lambda p: p.x)
-    fig, ax = plt.subplots(figsize=(7.0, 4.5), dpi=100)
-    try:
+    with _figure(path, (7.0, 4.5)) as ax:
         if others:
             ax.scatter([p.x for p in others], [p.y for p in others], s=28, color="tab:gray",
                        alpha=0.7, label="dominated trial", zorder=2)
@@ -166,7 +167,4 @@ def pareto_chart(points: Sequence[ParetoPoint], path: Path, xlabel: str, ylabel:
         ax.set_title(title)
         ax.grid(alpha=0.3)
         ax.legend(fontsize=8, loc="best")
-        _save(fig, path)
-    finally:
-        plt.close(fig)  # reports draw many figures, and pyplot keeps every open one
     return path
