@@ -4,11 +4,11 @@ Two figures for issue 13's evaluation part, from finished runs (no training):
 
 1. From each run's metrics.json `phase_seconds`: seconds per 100 val images for detection
    (the model over the val set) and for COCO scoring, and their share of the run's phases.
-2. Scoring alone, side by side: our pycocotools path (`tfod_sweep.coco_metrics`) against
-   faster-coco-eval's `COCOeval_faster` on the same ground truth and detections, run
+2. Scoring alone, side by side:
+   the project's scorer (`tfod_sweep.coco_metrics`, faster-coco-eval's `COCOeval_faster`)
+   against plain pycocotools on the same ground truth and detections, run
    alternately `--repeats` times. It reports the median seconds of each, their ratio, and
-   the largest difference over the 12 COCO metrics. faster-coco-eval is not a project
-   dependency: `pip install faster-coco-eval` into the venv to run part 2.
+   the largest difference over the 12 COCO metrics.
 
 Usage:
     python benchmarks/eval_scoring.py RUN_DIR --gt VAL_COCO_GT_JSON [--repeats 5]
@@ -35,22 +35,26 @@ from tfod_sweep.metric_names import COCO_METRICS
 
 
 def _pycocotools(gt: dict[str, Any], detections: list[dict[str, Any]]) -> list[float]:
-    metrics, _ = score_detections(coco_from_dict(gt), detections)
-    return [metrics[name] for name in COCO_METRICS]
-
-
-def _faster(gt: dict[str, Any], detections: list[dict[str, Any]]) -> list[float]:
-    from faster_coco_eval import COCO, COCOeval_faster
+    """Plain pycocotools' COCOeval: the reference."""
+    from pycocotools.coco import COCO
+    from pycocotools.cocoeval import COCOeval
 
     with contextlib.redirect_stdout(io.StringIO()):
-        truth = COCO(gt)
-        found = truth.loadRes([dict(d) for d in detections])
-        evaluator = COCOeval_faster(truth, found, iouType="bbox", print_function=lambda *_: None)
+        truth = COCO()
+        truth.dataset = gt
+        truth.createIndex()
+        evaluator = COCOeval(truth, truth.loadRes([dict(d) for d in detections]), iouType="bbox")
         evaluator.params.imgIds = sorted(truth.getImgIds())
         evaluator.evaluate()
         evaluator.accumulate()
         evaluator.summarize()
-    return [float(v) for v in np.asarray(evaluator.stats)[: len(COCO_METRICS)]]
+    return [float(v) for v in np.asarray(evaluator.stats)]
+
+
+def _faster(gt: dict[str, Any], detections: list[dict[str, Any]]) -> list[float]:
+    """The project's scorer (`tfod_sweep.coco_metrics`, faster-coco-eval's COCOeval_faster)."""
+    metrics, _ = score_detections(coco_from_dict(gt), detections)
+    return [metrics[name] for name in COCO_METRICS]
 
 
 def _timed(score: Any, gt: dict[str, Any], detections: list[dict[str, Any]]
