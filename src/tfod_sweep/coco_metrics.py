@@ -2,7 +2,7 @@
 
 Scored with faster-coco-eval's `COCOeval_faster`, a C++ port of pycocotools' COCOeval: on
 the demo's 200 val images and 20,000 detections it gave the same 12 metrics and per-class
-AP (difference 0.0) 5.6x faster (benchmarks/eval_scoring.py). pycocotools stays the
+AP (difference 0.0) 5-8x faster (benchmarks/eval_scoring.py). pycocotools stays the
 reference: a test scores a real run with it and compares.
 """
 
