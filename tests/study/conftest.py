@@ -8,10 +8,18 @@ from pathlib import Path
 
 import pytest
 
+from tests.study.leftovers import sigterm_as_interrupt
 from tests.study.postgres_server import PostgresServer, PostgresUnavailable
 from tests.study.toy_helpers import Toy
 
 _databases = itertools.count()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _teardown_on_sigterm() -> Iterator[None]:
+    """SIGTERM (a CI timeout) stops the run like Ctrl-C: fixtures stop their daemons."""
+    with sigterm_as_interrupt():
+        yield
 
 
 @pytest.fixture

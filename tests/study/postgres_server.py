@@ -6,7 +6,7 @@ server's commands run as the ``postgres`` system user. The cluster listens on
 127.0.0.1 only (plus a unix socket inside the temp dir), the superuser ``postgres``
 may connect only through that socket, and TCP clients need a password. ``stop`` shuts
 the server down and deletes the dir; only a SIGKILLed test run leaves one behind
-(``/tmp/tfod-pg-*``, stop it with ``pg_ctl -D /tmp/tfod-pg-*/data stop`` as postgres).
+(``/tmp/tfod-pg-*``), and the next ``start`` stops it and deletes it (``leftovers``).
 """
 
 from __future__ import annotations
@@ -16,11 +16,14 @@ import os
 import pwd
 import secrets
 import shutil
+import signal
 import socket
 import subprocess
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
+
+from tests.study.leftovers import claim, clear_stale, end_processes, processes_of
 
 INITDB_GLOB = "/usr/lib/postgresql/*/bin/initdb"
 SERVER_USER = "postgres"
@@ -101,8 +104,11 @@ class PostgresServer:
         """initdb a cluster in a fresh temp dir and start it on a free loopback port."""
         bin_dir = _bin_dir()
         as_user = SERVER_USER if os.geteuid() == 0 else None
+        # A server a SIGKILLed test run left behind: stopped (fast shutdown) and deleted.
+        clear_stale("tfod-pg-*", signal.SIGINT)
         # Under /tmp when root: the postgres user must be able to reach the dir.
         root = Path(tempfile.mkdtemp(prefix="tfod-pg-", dir="/tmp" if as_user else None))
+        claim(root)
         server = cls(root, bin_dir, 0, "tfod", secrets.token_hex(12), as_user)
         try:
             if as_user is not None:
@@ -163,6 +169,8 @@ class PostgresServer:
                     break
                 except PostgresUnavailable:
                     continue
+        # Whatever pg_ctl could not stop (or a start that failed half-way left running).
+        end_processes(processes_of(self.root), signal.SIGQUIT)
         shutil.rmtree(self.root, ignore_errors=True)
 
     def _initdb(self) -> None:

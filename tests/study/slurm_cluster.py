@@ -8,7 +8,10 @@ submitit (under ``hydra/launcher=submitit_slurm``) learns that a job was cancell
 timed out from ``sacct``; without it a cancelled job is waited for forever.
 
 The daemons run in the foreground as children of the test process (as root, like CI)
-and are stopped by pid in ``stop``. Clients need ``SLURM_CONF`` (see ``env``).
+and are stopped by pid in ``stop``, after every job is cancelled; job steps and jobs
+still running then (their environment names the cluster's dir) are ended too. A
+cluster that a SIGKILLed test run left behind is stopped by the next ``start``
+(``leftovers``). Clients need ``SLURM_CONF`` (see ``env``).
 """
 
 from __future__ import annotations
@@ -23,6 +26,8 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+
+from tests.study.leftovers import claim, clear_stale, end_processes, processes_of
 
 DAEMONS = ("munged", "mariadbd", "mariadb-install-db", "slurmdbd", "slurmctld", "slurmd",
            "sbatch", "sacct", "sacctmgr")
@@ -72,8 +77,10 @@ class SlurmCluster:
             raise SlurmUnavailable("the SLURM test cluster runs its daemons as root")
         for name in DAEMONS:
             _tool(name)
+        clear_stale("tfod-slurm-*")  # a cluster a SIGKILLed test run left behind
         root = Path(tempfile.mkdtemp(prefix="tfod-slurm-", dir="/tmp"))
         root.chmod(0o755)  # munged wants its socket's folder searchable by all
+        claim(root)
         cluster = cls(root, socket.gethostname().split(".")[0])
         try:
             cluster._munge()
@@ -99,7 +106,9 @@ class SlurmCluster:
         return [dict(zip(fields, line.split("|"), strict=True)) for line in out.splitlines()]
 
     def stop(self) -> None:
-        """Stop the daemons (newest first, by pid) and delete the cluster's folder."""
+        """Cancel every job, stop the daemons (newest first, by pid), end what is left of
+        the jobs (slurmd leaves running job steps behind) and delete the cluster's folder."""
+        self._cancel_jobs()
         for name in reversed(list(self.procs)):
             proc = self.procs[name]
             if proc.poll() is None:
@@ -109,7 +118,26 @@ class SlurmCluster:
                 except subprocess.TimeoutExpired:
                     proc.kill()
                     proc.wait()
+        end_processes(processes_of(self.root))
         shutil.rmtree(self.root, ignore_errors=True)
+
+    def _cancel_jobs(self, wait: float = 30) -> None:
+        """scancel every job still queued or running and wait (bounded) until none is."""
+        ctld = self.procs.get("slurmctld")
+        if ctld is None or ctld.poll() is not None:
+            return
+        try:
+            jobs = self.run("squeue", "-h", "-o", "%i", timeout=20).split()
+            if not jobs:
+                return
+            self.run("scancel", *jobs, timeout=20)
+            end = time.monotonic() + wait
+            while self.run("squeue", "-h", "-o", "%i", timeout=20).split():
+                if time.monotonic() > end:
+                    return  # what is left is ended by pid in stop
+                time.sleep(0.5)
+        except (SlurmUnavailable, OSError, subprocess.SubprocessError):
+            return  # the controller does not answer: stop ends the jobs by pid
 
     def log_tail(self, lines: int = 20) -> str:
         """The end of every daemon log (for failure messages)."""
