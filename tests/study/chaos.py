@@ -99,8 +99,14 @@ class KillStorm:
     procs: list[subprocess.Popen[str]] = field(default_factory=list)
     killed: int = 0
 
-    def run(self, done: Callable[[], bool], deadline: float) -> None:
-        """Storm until ``kills`` are done, then wait for every worker to exit."""
+    def run(self, done: Callable[[], bool], deadline: float, exit_timeout: float = 300) -> None:
+        """Storm until ``kills`` are done, then wait for every worker to exit.
+
+        ``deadline`` bounds the storm only; the workers left then get ``exit_timeout`` of
+        their own to finish the study (a slow storm on a loaded machine must not eat the
+        time the study needs to finish). A victim that had already exited when the signal
+        landed (it finished between the look and the kill) is not counted as a kill.
+        """
         rng = random.Random(self.seed)
         live = [self.start_worker(f"w{i}") for i in range(self.workers)]
         born = {p.pid: time.monotonic() for p in live}
@@ -120,15 +126,17 @@ class KillStorm:
             victim = rng.choice(running)
             os.kill(victim.pid, signal.SIGKILL)
             victim.wait()
-            self.killed += 1
+            if victim.returncode == -signal.SIGKILL:
+                self.killed += 1
             live.remove(victim)
             live.append(self.start_worker(f"w{started}"))
             born[live[-1].pid] = time.monotonic()
             names[live[-1].pid] = f"w{started}"
             self.procs.append(live[-1])
             started += 1
+        exits_by = time.monotonic() + exit_timeout
         for proc in live:
-            proc.wait(timeout=max(5.0, end - time.monotonic()))
+            proc.wait(timeout=max(5.0, exits_by - time.monotonic()))
 
 
 @dataclass

@@ -26,18 +26,21 @@ def _snapshot(toy: Toy) -> dict[int, tuple[dict[str, object], float | None]]:
 @pytest.mark.slow
 @pytest.mark.chaos
 def test_sigint_marks_the_running_trial_fail_and_a_rerun_resumes(toy: Toy) -> None:
-    args = ("hydra.sweeper.pruner=null", "seconds_per_step=0.4")
+    args = ("hydra.sweeper.pruner=null", "num_steps=8", "seconds_per_step=0.4")
     proc = toy.start(*args)
 
-    def mid_trial_after_one_complete() -> bool:
+    def early_in_a_trial_after_one_complete() -> bool:
         trials = toy.trials()
         done = any(t.state == TrialState.COMPLETE for t in trials)
         # Not the last of the 4 trials: a slow poll on a loaded machine once saw the last
         # trial mid-way, and the sweep had finished (exit 0) before the signal arrived.
-        return done and any(t.state == TrialState.RUNNING and t.intermediate_values
-                            and t.number < 3 for t in trials)
+        # Early in it (1-3 of 8 steps reported when the journal was read, so at most 4 steps
+        # of 0.4 s done): 1.6 s or more of the trial are left for the signal to land in.
+        return done and any(t.state == TrialState.RUNNING and 1 <= len(t.intermediate_values)
+                            <= 3 and t.number < 3 for t in trials)
 
-    wait_for(mid_trial_after_one_complete, "a trial mid-way after a completed one")
+    wait_for(early_in_a_trial_after_one_complete, "a trial early on after a completed one",
+             deadline=180)
     proc.send_signal(signal.SIGINT)
     assert proc.wait(timeout=60) != 0
     out, err = toy.output()
@@ -98,7 +101,7 @@ def test_a_trial_of_a_sigkilled_worker_is_reclaimed_by_a_later_run(toy: Toy) -> 
         return bool(trials) and HEARTBEAT in trials[0].system_attrs and (
             set(trials[0].params) == {"x", "y", "opt"})
 
-    wait_for(running, "trial 0 to run with a heartbeat and all its parameters")
+    wait_for(running, "trial 0 to run with a heartbeat and all its parameters", deadline=180)
     os.kill(doomed.pid, signal.SIGKILL)
     doomed.wait(timeout=30)
     assert toy.trials()[0].state == TrialState.RUNNING  # left behind by the kill
