@@ -158,9 +158,24 @@ def test_max_objects_bounds_and_raises_the_object_count():
         ({"image_size": 64}, "image_size=64 is out of range"),
         ({"colour": 3}, "unknown key(s) ['colour']"),
         ({"max_objects": 0}, "max_objects=0 is out of range: allowed in [1, 20]"),
+        ({"min_side": 40}, "min_side=40 is out of range: allowed in [8, 31]"),
     ],
 )
 def test_bad_synthetic_params(values, message):
     with pytest.raises(ConfigError) as info:
         SyntheticParams.from_mapping(values)
     assert message in str(info.value)
+
+
+def test_min_side_raises_the_smallest_shapes():
+    names = class_names(21)
+
+    def smallest(min_side: int) -> float:
+        sides = [max(obj.xmax - obj.xmin, obj.ymax - obj.ymin)
+                 for index in range(80)
+                 for obj in render_scene(np.random.default_rng([0, 0, index]), 128, names, 12,
+                                         min_side)[1]]
+        return min(sides)
+
+    default, raised = smallest(22), smallest(28)
+    assert default < 26 <= 0.95 * 28 <= raised

@@ -92,6 +92,9 @@ class SyntheticParams:
     val_shards: int = 1
     #: Each scene draws 1..max_objects shapes (fewer land when placement fails).
     max_objects: int = 6
+    #: Smallest side of a small shape, in pixels; small shapes span min_side..31 px (COCO
+    #: "small"). Below ~26 px at 128x128 most shape mix-ups happen (benchmarks/README.md).
+    min_side: int = 22
 
     def __post_init__(self) -> None:
         from tfod_sweep.data.shapes import class_names  # numpy + PIL: only when checked
@@ -106,6 +109,7 @@ class SyntheticParams:
                              "in [1, train_images]"),
             "val_shards": (1 <= self.val_shards <= self.val_images, "in [1, val_images]"),
             "max_objects": (1 <= self.max_objects <= 20, "in [1, 20]"),
+            "min_side": (8 <= self.min_side <= 31, "in [8, 31], the COCO-small sides"),
         }
         for name, (ok, words) in allowed.items():
             if not ok:

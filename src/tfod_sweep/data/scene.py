@@ -19,15 +19,15 @@ _PLACEMENT_TRIES = 12
 #: Probability of a small / medium / large object (COCO area buckets).
 _SIZE_PROBS = (0.2, 0.45, 0.35)  # big ones fail placement more: ~1/3 end up small
 _SIZE_CDF = np.cumsum(_SIZE_PROBS)[:-1]
-#: Small shapes stay >= 22 px: smaller ones are hard to recognise, and SSD's smallest
-#: zoo anchors (32 px) would match them with IoU < 0.5.
-_MIN_SIDE = 22
+#: Small shapes stay >= 22 px by default: smaller ones are hard to recognise, and SSD's
+#: smallest zoo anchors (32 px) would match them with IoU < 0.5.
+DEFAULT_MIN_SIDE = 22
 
 
-def side_ranges(image_size: int) -> list[tuple[float, float]]:
+def side_ranges(image_size: int, min_side: int = DEFAULT_MIN_SIDE) -> list[tuple[float, float]]:
     """Side-length ranges whose box areas fall in COCO small (<32²), medium, large (>96²)."""
     return [
-        (_MIN_SIDE, 31.0),
+        (float(min_side), 31.0),
         (34.0, 92.0),
         (100.0, max(101.0, 0.85 * image_size)),
     ]
@@ -67,7 +67,8 @@ def _same_colour_near(
 
 
 def render_scene(
-    rng: np.random.Generator, image_size: int, class_names: list[str], max_objects: int = 6
+    rng: np.random.Generator, image_size: int, class_names: list[str], max_objects: int = 6,
+    min_side: int = DEFAULT_MIN_SIDE,
 ) -> tuple[np.ndarray, list[ObjectAnnotation]]:
     """Return an ``(S, S, 3)`` uint8 image and its boxes (amodal, absolute pixels)."""
     size = image_size
@@ -77,7 +78,7 @@ def render_scene(
     visible: list[int] = []
     placed: list[tuple[int, tuple[int, int, int, int]]] = []
     objects: list[ObjectAnnotation] = []
-    ranges = side_ranges(size)
+    ranges = side_ranges(size, min_side)
     for _ in range(int(rng.integers(1, max_objects + 1))):
         class_index = int(rng.integers(len(class_names)))
         colour_index = class_index // len(SHAPES)

@@ -76,7 +76,8 @@ def iter_split(params: SyntheticParams, split: str) -> Iterator[ImageRecord]:
     first_id = 1 if split == "train" else params.train_images + 1
     for index in range(count):
         rng = np.random.default_rng([params.seed, _SPLIT_CODES[split], index])
-        pixels, objects = render_scene(rng, params.image_size, names, params.max_objects)
+        pixels, objects = render_scene(rng, params.image_size, names, params.max_objects,
+                                       params.min_side)
         yield ImageRecord(
             image_id=first_id + index,
             filename=f"{split}_{index:06d}.jpg",
