@@ -69,6 +69,13 @@ def test_tiny_run_times_and_sizes_its_trained_model(tiny_run):
     assert f"latency {cost['Latency/median_ms']:.1f} ms median" in stdout
 
 
+def test_tiny_run_records_its_memory(tiny_run):
+    """The process's resident size at the end and its peak: TF plus a model is 100s of MiB."""
+    run_dir, _ = tiny_run
+    memory = json.loads((run_dir / "metrics.json").read_text())["memory"]
+    assert 200 < memory["rss_mb"] <= memory["peak_rss_mb"] < 16 * 1024
+
+
 def test_tiny_run_draws_the_first_val_images_with_their_detections(tiny_run):
     from PIL import Image
 

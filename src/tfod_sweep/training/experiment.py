@@ -15,6 +15,7 @@ from omegaconf import DictConfig, OmegaConf
 from tfod_sweep.data.label_map import read_label_map
 from tfod_sweep.errors import ConfigError, DataError
 from tfod_sweep.fileio import atomic_write_text
+from tfod_sweep.memory import memory_snapshot
 from tfod_sweep.metric_names import (
     COCO_METRICS,
     FLOPS,
@@ -208,6 +209,7 @@ def train_and_evaluate(cfg: DictConfig, run_dir: Path, pipeline_path: Path,
     with times.phase("inference"):
         record.inference = measure_inference(cfg, setup)
     record.phase_seconds = times.rounded()
+    record.memory = memory_snapshot()
     record.write(run_dir)
     print()
     print(seed_tables([record.to_dict()]))
@@ -217,6 +219,7 @@ def train_and_evaluate(cfg: DictConfig, run_dir: Path, pipeline_path: Path,
         attrs.update({key: getattr(record, key) for key in (
             "steps", "train_seconds", "images_per_second", "run_dir", "pipeline_config")})
         attrs.update(record.inference)
+        attrs["peak_rss_mb"] = record.memory["peak_rss_mb"]
         reporter.set_user_attrs(attrs)
     return objective_value(cfg.optimized_metric, {**final.metrics, **record.inference})
 
