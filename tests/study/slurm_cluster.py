@@ -154,7 +154,7 @@ class SlurmCluster:
                                             env={**os.environ, **self.env})
         out.close()
 
-    def _wait(self, what: str, check: Callable[[], object], deadline: float = 60) -> None:
+    def _wait(self, what: str, check: Callable[[], object], deadline: float = 180) -> None:
         end = time.monotonic() + deadline
         while time.monotonic() < end:
             for name, proc in self.procs.items():

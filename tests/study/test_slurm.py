@@ -77,19 +77,22 @@ def test_trials_run_as_slurm_jobs_and_a_cancelled_one_is_retried(
     before = {j["JobID"] for j in slurm.jobs()}
     args = (*LAUNCHER, f"hydra.sweeper.storage={postgres.env_form(pg_url)}",
             "hydra.sweeper.n_trials=4", "hydra.sweeper.n_jobs=2", "hydra.sweeper.pruner=null",
-            "hydra.sweeper.max_retry=2", "num_steps=8", "seconds_per_step=0.5")
+            "hydra.sweeper.max_retry=2", "num_steps=20", "seconds_per_step=0.5")
     proc = toy.start(*args)
 
     def a_job_early_in_its_trial() -> str | None:
-        """The SLURM job of a trial that has reported a step and has most of its 8 left.
+        """The SLURM job of a trial that has reported 1 or 2 of its 20 steps.
 
-        The job is cancelled mid-trial by an event (the trial's job is known and working),
-        not after a fixed nap that a loaded machine could stretch past the trial's end.
+        scancel sends SIGTERM, which submitit's job ignores ("Bypassing signal SIGTERM"),
+        and SIGKILL KillWait (5 s) later: only a trial with more than 5 s left dies. Seen
+        at step 1-2 (of 0.5 s each), a trial has 8.5 s or more left, so the cancel kills it
+        whenever the poll ran. (Picked by an event, not a nap after the job started: a
+        loaded machine could stretch that nap, or a fast start end the trial in time.)
         """
         for trial in _trials(pg_url):
             job = trial.user_attrs.get("slurm_job_id")
             if trial.state == TrialState.RUNNING and job and 1 <= len(
-                    trial.intermediate_values) <= 3:
+                    trial.intermediate_values) <= 2:
                 return str(job)
         return None
 
