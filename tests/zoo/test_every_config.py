@@ -13,7 +13,7 @@ import pytest
 from tests.conftest import CONF_DIR, REPO
 from tfod_sweep.registry import loss_components, of_zoo_config
 
-pytestmark = [pytest.mark.slow, pytest.mark.zoo]
+pytestmark = [pytest.mark.slow, pytest.mark.zoo_configs]
 
 MODELS = sorted(p.stem for p in (CONF_DIR / "model").glob("*.yaml"))
 
