@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.study.leftovers import sigterm_as_interrupt
+from tests.study.leftovers import sigint_default, sigterm_as_interrupt
 from tests.study.postgres_server import PostgresServer, PostgresUnavailable
 from tests.study.toy_helpers import Toy
 
@@ -16,9 +16,16 @@ _databases = itertools.count()
 
 
 @pytest.fixture(scope="session", autouse=True)
-def _teardown_on_sigterm() -> Iterator[None]:
-    """SIGTERM (a CI timeout) stops the run like Ctrl-C: fixtures stop their daemons."""
-    with sigterm_as_interrupt():
+def _signals() -> Iterator[None]:
+    """SIGTERM (a CI timeout) stops the run like Ctrl-C: fixtures stop their daemons.
+
+    And Ctrl-C works in every sweep the tests start, however the run was launched: a
+    command started with ``&`` by a shell without job control (a CI script, ``nohup``)
+    ignores SIGINT, every child inherits that, and the sweeps the SIGINT test interrupts
+    would run on to the end (seen: exit 0). Python's own handler in this process is reset
+    to the default disposition in each child at exec.
+    """
+    with sigint_default(), sigterm_as_interrupt():
         yield
 
 

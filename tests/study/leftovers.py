@@ -2,7 +2,8 @@
 
 A throwaway PostgreSQL server or SLURM cluster lives in a temp dir (``/tmp/tfod-pg-*``,
 ``/tmp/tfod-slurm-*``). Its fixture stops it at the end, also when a test fails or the
-run is stopped with Ctrl-C or SIGTERM (``sigterm_as_interrupt``). Only a run that is
+run is stopped with Ctrl-C or SIGTERM (``sigterm_as_interrupt``; ``sigint_default``
+makes Ctrl-C work even when the run was launched with SIGINT ignored). Only a run that is
 SIGKILLed (or whose machine dies) leaves one behind; the next start clears those:
 
 * ``claim`` writes ``owner`` (pid and start time of the test process) into the dir;
@@ -104,6 +105,24 @@ def clear_stale(pattern: str, first: signal.Signals = signal.SIGTERM) -> list[Pa
         shutil.rmtree(root, ignore_errors=True)
         cleared.append(root)
     return cleared
+
+
+@contextlib.contextmanager
+def sigint_default() -> Iterator[None]:
+    """Ctrl-C raises KeyboardInterrupt here, and children start with SIGINT at its default.
+
+    A process launched in the background by a shell without job control starts with SIGINT
+    ignored, and children inherit an ignored signal (not a handler) across exec.
+    """
+    try:
+        previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+    except ValueError:  # not the main thread: leave signals alone
+        yield
+        return
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
 
 
 @contextlib.contextmanager

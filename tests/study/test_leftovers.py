@@ -14,7 +14,14 @@ from pathlib import Path
 
 import pytest
 
-from tests.study.leftovers import OWNER, claim, clear_stale, processes_of, sigterm_as_interrupt
+from tests.study.leftovers import (
+    OWNER,
+    claim,
+    clear_stale,
+    processes_of,
+    sigint_default,
+    sigterm_as_interrupt,
+)
 
 PATTERN = "tfod-leftover-test-*"
 
@@ -82,3 +89,17 @@ def test_sigterm_raises_keyboard_interrupt_so_fixtures_tear_down() -> None:
         os.kill(os.getpid(), signal.SIGTERM)
         time.sleep(10)  # the handler's KeyboardInterrupt cuts this short
     assert signal.getsignal(signal.SIGTERM) is before
+
+
+def test_children_start_with_sigint_at_its_default_even_if_it_was_ignored() -> None:
+    code = "import signal; print(signal.getsignal(signal.SIGINT) is signal.SIG_IGN)"
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)  # as under `cmd &` in a script
+    try:
+        ignored = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+        with sigint_default():
+            default = subprocess.run([sys.executable, "-c", code], capture_output=True,
+                                     text=True)
+    finally:
+        signal.signal(signal.SIGINT, previous)
+    assert ignored.stdout.strip() == "True"  # what the SIGINT test's sweeps inherited
+    assert default.stdout.strip() == "False"
