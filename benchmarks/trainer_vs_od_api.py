@@ -9,10 +9,11 @@ the first step's tracing are outside the window.
 
 Variants:
 - `ours`: `python -m sweep` (one step per tf.function call, losses read every step);
-- `od_api`: `train_loop` as `model_main_tf2` runs it (one step per call, image and loss
-  summaries every step);
+- `od_api`: `train_loop(num_steps_per_iteration=1)`: the OD API's step and loop, one step
+  per call (image and loss summaries every step), the graph ours runs;
 - `od_api_k10`: `train_loop(num_steps_per_iteration=10)`: ten steps per call, the lever
-  of running several steps inside one tf.function.
+  of running several steps inside one tf.function. (`model_main_tf2` runs 100 per call,
+  the OD API's default; not measured here.)
 
 Usage: python benchmarks/trainer_vs_od_api.py [--rounds 3] [--steps 250] [--skip 50]
        [overrides ...]        e.g. resolution=320 train.batch_size=12
