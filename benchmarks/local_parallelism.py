@@ -70,7 +70,7 @@ def main() -> None:
                         f"paths.outputs={tmp}/dry", f"paths.data_dir={data_dir}"],
                        cwd=REPO, check=True, stdout=subprocess.DEVNULL)
         for name, (jobs, env) in VARIANTS.items():
-            outputs = Path(tmp) / name.replace(" ", "").replace(",", "_")
+            outputs = Path(tmp) / f"variant{len(rows)}"
             wall = run_study(jobs, env, args.trials, args.steps, outputs, data_dir)
             rows.append((name, wall, trial_depths(outputs)))
             print(f"{name}: {wall:.0f} s", file=sys.stderr)
