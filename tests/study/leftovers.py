@@ -23,6 +23,7 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 from types import FrameType
+from typing import Any
 
 OWNER = "owner"
 
@@ -108,25 +109,29 @@ def clear_stale(pattern: str, first: signal.Signals = signal.SIGTERM) -> list[Pa
 
 
 @contextlib.contextmanager
-def sigint_default() -> Iterator[None]:
-    """Ctrl-C raises KeyboardInterrupt here, and children start with SIGINT at its default.
-
-    A process launched in the background by a shell without job control starts with SIGINT
-    ignored, and children inherit an ignored signal (not a handler) across exec.
-    """
+def _handling(signum: int, handler: Any) -> Iterator[None]:
+    """Install `handler` for `signum` while inside; outside the main thread, change nothing."""
     try:
-        previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+        previous = signal.signal(signum, handler)
     except ValueError:  # not the main thread: leave signals alone
         yield
         return
     try:
         yield
     finally:
-        signal.signal(signal.SIGINT, previous)
+        signal.signal(signum, previous)
 
 
-@contextlib.contextmanager
-def sigterm_as_interrupt() -> Iterator[None]:
+def sigint_default() -> contextlib.AbstractContextManager[None]:
+    """Ctrl-C raises KeyboardInterrupt here, and children start with SIGINT at its default.
+
+    A process launched in the background by a shell without job control starts with SIGINT
+    ignored, and children inherit an ignored signal (not a handler) across exec.
+    """
+    return _handling(signal.SIGINT, signal.default_int_handler)
+
+
+def sigterm_as_interrupt() -> contextlib.AbstractContextManager[None]:
     """SIGTERM (a CI job's timeout, ``kill``) raises KeyboardInterrupt in the test process.
 
     pytest then runs the fixtures' teardown, which stops the daemons; by default SIGTERM
@@ -135,12 +140,4 @@ def sigterm_as_interrupt() -> Iterator[None]:
     def interrupt(signum: int, frame: FrameType | None) -> None:
         raise KeyboardInterrupt(f"signal {signum}")
 
-    try:
-        previous = signal.signal(signal.SIGTERM, interrupt)
-    except ValueError:  # not the main thread: leave signals alone
-        yield
-        return
-    try:
-        yield
-    finally:
-        signal.signal(signal.SIGTERM, previous)
+    return _handling(signal.SIGTERM, interrupt)
