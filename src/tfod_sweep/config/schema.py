@@ -50,6 +50,16 @@ class BackboneConfig:
 
 
 @dataclass
+class AnchorsConfig:
+    """Anchor-generator keys; null keeps the zoo config's value (SSD's multiscale anchors:
+    the base side at feature level l is scale x 2^l px; anchor-free models have none)."""
+
+    name: str = MISSING
+    scale: float | None = None
+    scales_per_octave: int | None = None
+
+
+@dataclass
 class ResolutionConfig:
     height: int = MISSING
     width: int = MISSING
@@ -201,6 +211,7 @@ class RootConfig:
 
     model: ModelConfig = MISSING
     backbone: BackboneConfig = MISSING
+    anchors: AnchorsConfig = MISSING
     resolution: ResolutionConfig = MISSING
     loss: LossConfig = MISSING
     dataset: DatasetConfig = MISSING
@@ -217,6 +228,7 @@ class RootConfig:
 _GROUP_SCHEMAS: dict[str, type] = {
     "model": ModelConfig,
     "backbone": BackboneConfig,
+    "anchors": AnchorsConfig,
     "resolution": ResolutionConfig,
     "loss": LossConfig,
     "dataset": DatasetConfig,

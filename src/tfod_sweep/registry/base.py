@@ -48,6 +48,12 @@ class SideRule:
         return side >= self.minimum and side % self.multiple == 0
 
 
+def no_keys(model: Any) -> Mapping[str, Key]:
+    """A section this architecture (or extractor) has no keys in."""
+    del model
+    return {}
+
+
 @dataclass(frozen=True)
 class Architecture:
     """One meta-architecture: keys, ranges, resolution rule, losses, evaluation options.
@@ -66,6 +72,8 @@ class Architecture:
             None: the OD API has no TFLite path for it.
         tflite_resizes_input: the TFLite graph takes plainly resized images instead of
             the model's own preprocessing (CenterNet's TFLite module does its own).
+        anchor_keys: `anchors.*` keys the zoo config's anchor generator honours (none for
+            anchor-free models).
     """
 
     name: str
@@ -77,3 +85,4 @@ class Architecture:
     fast_nms: Mapping[str, Any] | None = None
     max_detections: str | None = None
     tflite_resizes_input: bool = False
+    anchor_keys: Callable[[Any], Mapping[str, Key]] = no_keys

@@ -17,12 +17,15 @@ from tfod_sweep.registry.fields import set_field
 from tfod_sweep.registry.resizer import set_resolution
 
 #: Config sections whose keys belong to an architecture (the rest apply to every model).
-SECTIONS = ("loss", "backbone")
+SECTIONS = ("loss", "backbone", "anchors")
 
 
 def keys_of(arch: Architecture, model: Any, section: str) -> Mapping[str, Key]:
     """The `section.*` keys this model has, with their ranges and fields."""
-    return arch.loss_keys if section == "loss" else arch.backbone_keys(model)
+    if section == "loss":
+        return arch.loss_keys
+    of_model = {"backbone": arch.backbone_keys, "anchors": arch.anchor_keys}[section]
+    return of_model(model)
 
 
 def describe(arch: Architecture, model: Any) -> str:
@@ -46,7 +49,7 @@ def check_section(section: str, node: Mapping[str, Any], pipeline: Any, owner: s
     """Raise a one-line ConfigError for a set key the model lacks or a value out of range.
 
     Args:
-        section: "loss" or "backbone".
+        section: one of SECTIONS.
         node: the composed section (null values are the zoo's own).
         pipeline: the model's zoo config.
         owner: how the error names the model, e.g. "model=efficientdet_d0".

@@ -56,6 +56,20 @@ EXTRACTOR_KEYS: dict[str, dict[str, Key]] = {
 }
 
 
+_MULTISCALE = "anchor_generator.multiscale_anchor_generator"
+#: Anchors of the multiscale generator (FPN, RetinaNet, EfficientDet): at feature level l the
+#: base anchor side is scale x 2^l pixels, with scales_per_octave sizes between levels.
+ANCHOR_KEYS = {
+    "scale": Key(above(0), (f"{_MULTISCALE}.anchor_scale",)),
+    "scales_per_octave": Key(int_range(1, 8), (f"{_MULTISCALE}.scales_per_octave",)),
+}
+
+
+def _anchor_keys(ssd: Any) -> Mapping[str, Key]:
+    """Plain MobileNet SSD's generator (min/max scale per layer) takes none of these."""
+    return ANCHOR_KEYS if ssd.anchor_generator.HasField("multiscale_anchor_generator") else {}
+
+
 def _extractor_keys(ssd: Any) -> Mapping[str, Key]:
     for pattern, keys in EXTRACTOR_KEYS.items():
         if fnmatch.fnmatchcase(ssd.feature_extractor.type, pattern):
@@ -102,4 +116,5 @@ ARCH = Architecture(
         "post_processing.batch_non_max_suppression.change_coordinate_frame": False,
     },
     max_detections="post_processing.batch_non_max_suppression.max_total_detections",
+    anchor_keys=_anchor_keys,
 )
