@@ -12,8 +12,10 @@ Variants:
 - `od_api`: `train_loop(num_steps_per_iteration=1)`: the OD API's step and loop, one step
   per call (image and loss summaries every step), the graph ours runs;
 - `od_api_k10`: `train_loop(num_steps_per_iteration=10)`: ten steps per call, the lever
-  of running several steps inside one tf.function. (`model_main_tf2` runs 100 per call,
-  the OD API's default; not measured here.)
+  of running several steps inside one tf.function;
+- `od_api_k100`: `train_loop(num_steps_per_iteration=100)`, what `model_main_tf2` runs (the
+  OD API's default). It logs losses every 100 steps only, so --skip and --steps must then
+  be multiples of 100.
 
 Usage: python benchmarks/trainer_vs_od_api.py [--rounds 3] [--steps 250] [--skip 50]
        [overrides ...]        e.g. resolution=320 train.batch_size=12
@@ -30,8 +32,8 @@ from pathlib import Path
 
 from determinism import REPO, cpu_name
 
-VARIANTS = ("ours", "od_api", "od_api_k10")
-STEPS_PER_CALL = {"od_api": 1, "od_api_k10": 10}
+VARIANTS = ("ours", "od_api", "od_api_k10", "od_api_k100")
+STEPS_PER_CALL = {"od_api": 1, "od_api_k10": 10, "od_api_k100": 100}
 LOSS_TAG = "Loss/total_loss"
 
 
@@ -121,6 +123,9 @@ def main() -> None:
     args = parser.parse_args()
     if args.steps % 10 or args.skip % 10:
         parser.error("--steps and --skip must be multiples of 10 (both loops log every 10)")
+    if "od_api_k100" in args.variants and (args.steps % 100 or args.skip % 100):
+        parser.error("od_api_k100 logs every 100 steps: --steps and --skip must be multiples "
+                     "of 100")
     rates: dict[str, list[float]] = {v: [] for v in args.variants}
     losses: dict[str, dict[int, float]] = {}
     with tempfile.TemporaryDirectory() as tmp:
@@ -157,9 +162,10 @@ def main() -> None:
         shown = ", ".join(f"{v:.2f}" for v in values)
         print(f"| {variant} | {shown} | {median:.2f} | {min(values):.2f} | {max(values):.2f} "
               f"| {ratio} |")
-    if "ours" in rates and "od_api" in rates:
-        pairs = [o / a for o, a in zip(rates["ours"], rates["od_api"], strict=True)]
-        print(f"\nours / od_api per round: {', '.join(f'{p:.3f}' for p in pairs)}")
+    for other in (v for v in rates if v != "ours" and "ours" in rates):
+        pairs = [o / a for o, a in zip(rates["ours"], rates[other], strict=True)]
+        print(f"ours / {other} per round: {', '.join(f'{p:.3f}' for p in pairs)}, "
+              f"median {statistics.median(pairs):.3f}")
     print()
     for variant in losses:
         if variant == "ours":
