@@ -142,10 +142,22 @@ def train_and_evaluate(cfg: DictConfig, run_dir: Path, pipeline_path: Path,
     with times.phase("tf_import"):  # the OD API import is the slow part
         import tensorflow as tf
 
-        from tfod_sweep.training.loop import LoopSettings, evaluate_now, run_loop
-        from tfod_sweep.training.model_setup import build_setup, restore_fine_tune_checkpoint
+        import tfod_sweep.training.loop
+        import tfod_sweep.training.model_setup  # noqa: F401 (imported here to be timed)
+        from tfod_sweep.training.custom_gradients import released_custom_gradients
 
     tf.keras.backend.clear_session()  # several trials may run in one process
+    # ... and TensorFlow's gradient registry would keep each one's graphs and model.
+    with released_custom_gradients():
+        return _train(cfg, run_dir, pipeline_path, reporter, times)
+
+
+def _train(cfg: DictConfig, run_dir: Path, pipeline_path: Path,
+           reporter: TrialReporter | None, times: PhaseTimes) -> Objective:
+    """`train_and_evaluate` once TensorFlow is imported."""
+    from tfod_sweep.training.loop import LoopSettings, evaluate_now, run_loop
+    from tfod_sweep.training.model_setup import build_setup, restore_fine_tune_checkpoint
+
     seed_everything(cfg.train.seed, cfg.train.deterministic)
     metric = curve_metric(objective_metrics(cfg.optimized_metric))
     arch = of_zoo_config(cfg.model.zoo_config).name
