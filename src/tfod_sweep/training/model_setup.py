@@ -52,11 +52,16 @@ def build_setup(pipeline_path: Path, model_dir: Path, max_checkpoints: int = 3) 
     # Our evaluation keys images by their source id, as COCO ground truth does.
     eval_input_config.include_source_id = True
     model = model_builder.build(model_config=model_config, is_training=True)
-    train_dataset = inputs.train_input(
+    # tf.data converts every map function with AutoGraph, which spent most of the build
+    # transpiling the OD API's decode-and-augment function, whose control flow is all on
+    # Python values; tracing it as plain Python gives the same graph (benchmarks/README.md).
+    train_input = tf.autograph.experimental.do_not_convert(inputs.train_input)
+    eval_input = tf.autograph.experimental.do_not_convert(inputs.eval_input)
+    train_dataset = train_input(
         train_config=train_config, train_input_config=configs["train_input_config"],
         model_config=model_config, model=model,
     ).repeat()
-    eval_dataset = inputs.eval_input(
+    eval_dataset = eval_input(
         eval_config=configs["eval_config"], eval_input_config=eval_input_config,
         model_config=model_config, model=model,
     )
