@@ -1,4 +1,4 @@
-"""Three compatibility fixes between the OD API's TF1-era input code and TensorFlow 2.15.
+"""Four compatibility fixes between the OD API's TF1-era input code and TensorFlow 2.15.
 
 1. The OD API's `TfExampleDecoder` decodes `image/encoded` through tf-slim's `Image`
    handler, which calls `control_flow_ops.case` and `control_flow_ops.cond`. TensorFlow
@@ -13,6 +13,10 @@
    `image.sample_distorted_bounding_box` without a seed. Unlike other random ops it then
    ignores the global seed, and with op determinism on it raises. Given no seed, we derive
    its op seed from the global seed, the way `tf.random.uniform` does.
+4. We trace the input pipelines without AutoGraph (training/model_setup.py: it spent most
+   of a build transpiling). One augmentation needs it: `random_square_crop_by_scale`
+   branches with a Python `if` on tensors (`if ymin == 0:`), which plain tracing refuses.
+   We convert that one function with AutoGraph ourselves, as tf.data did before.
 """
 
 from __future__ import annotations
@@ -68,8 +72,33 @@ def seed_sample_distorted_bounding_box() -> None:
     tf.compat.v1.image.sample_distorted_bounding_box = sample
 
 
+#: OD API preprocessing steps whose Python `if`s test tensors, so they need AutoGraph
+#: (every other step's control flow is on Python values or static shapes; audited for the
+#: steps the shipped zoo configs use, tests/training/test_input_augmentations.py).
+TENSOR_BRANCHING_STEPS = ("random_square_crop_by_scale",)
+
+
+def convert_tensor_branching_steps() -> None:
+    """Replace those steps with their AutoGraph conversion (idempotent).
+
+    The builder and `preprocess` look the functions up as module globals at call time, so
+    replacing the attribute is enough.
+    """
+    import tensorflow as tf
+    from object_detection.core import preprocessor
+
+    for name in TENSOR_BRANCHING_STEPS:
+        original = getattr(preprocessor, name)
+        if getattr(original, "tfod_sweep_converted", False):
+            continue
+        converted = tf.autograph.to_graph(original)
+        converted.tfod_sweep_converted = True
+        setattr(preprocessor, name, converted)
+
+
 def patch_od_api_inputs() -> None:
     """All fixes the OD API's input pipeline needs on TF 2.15 (idempotent)."""
     patch_tf_slim_control_flow()
     use_tf2_dataset_map()
     seed_sample_distorted_bounding_box()
+    convert_tensor_branching_steps()

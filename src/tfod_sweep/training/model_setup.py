@@ -53,8 +53,9 @@ def build_setup(pipeline_path: Path, model_dir: Path, max_checkpoints: int = 3) 
     eval_input_config.include_source_id = True
     model = model_builder.build(model_config=model_config, is_training=True)
     # tf.data converts every map function with AutoGraph, which spent most of the build
-    # transpiling the OD API's decode-and-augment function, whose control flow is all on
-    # Python values; tracing it as plain Python gives the same graph (benchmarks/README.md).
+    # transpiling the OD API's decode-and-augment function. Its control flow is on Python
+    # values, but for one augmentation that compat.py converts on its own, so plain
+    # tracing gives the same graph ~10x faster (benchmarks/README.md).
     train_input = tf.autograph.experimental.do_not_convert(inputs.train_input)
     eval_input = tf.autograph.experimental.do_not_convert(inputs.eval_input)
     train_dataset = train_input(
