@@ -48,6 +48,20 @@ def test_a_key_typed_on_the_command_line_is_refused_not_dropped(compose_cfg):
         _fit(compose_cfg, "model=efficientdet_d0", "backbone.use_depthwise=true")
 
 
+def test_an_anchor_search_fits_the_model_like_any_section(compose_cfg):
+    searched = ["loss.gamma", "anchors.scale"]
+    enqueue = [{"loss.gamma": 2.0, "anchors.scale": 4.0}]
+    kept = fit_study(compose_cfg("model=ssd320"), searched, enqueue, [])
+    assert (kept.dropped, kept.enqueue) == ((), enqueue)
+    # Plain MobileNet SSD's per-layer anchor generator has no anchor scale.
+    dropped = fit_study(compose_cfg("model=ssd_mobilenet_v2_300"), searched, enqueue, [])
+    assert dropped.dropped == ("anchors.scale",)
+    assert dropped.enqueue == [{"loss.gamma": 2.0}]
+    # A recipe's anchor value goes back to the zoo config's on a model without the key.
+    reset = fit_study(compose_cfg("model=centernet512", "anchors.scale=3"), [], [], [])
+    assert reset.reset == ("anchors.scale=null",)
+
+
 def test_another_app_or_a_searched_model_is_left_alone(compose_cfg):
     assert fit_study({"x": 1}, ["x"], [{"x": 0.5}], []).dropped == ()
     cfg = compose_cfg("model=efficientdet_d0")

@@ -44,7 +44,7 @@ def _key_of(argument: str) -> str:
 
 def fit_study(config: Mapping[str, Any], searched: Sequence[str],
               enqueue: Sequence[Mapping[str, Any]], arguments: Sequence[str]) -> FittedStudy:
-    """Drop the `loss.*`/`backbone.*` keys the configured model does not have.
+    """Drop the `loss.*`/`backbone.*`/`anchors.*` keys the configured model does not have.
 
     Args:
         config: the composed job config (`model.zoo_config` names the model's zoo file).

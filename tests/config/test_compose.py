@@ -10,7 +10,8 @@ from tests.conftest import CONF_DIR, REPO, run_sweep
 from tfod_sweep.config import validate_config
 from tfod_sweep.config.schema import LossConfig
 
-GROUPS = ("model", "backbone", "anchors", "resolution", "loss", "dataset", "train", "eval", "experiment")
+GROUPS = ("model", "backbone", "anchors", "resolution", "loss", "dataset", "train", "eval",
+          "experiment")
 
 
 def _options(group: str) -> list[str]:

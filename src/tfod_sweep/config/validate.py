@@ -107,8 +107,8 @@ def _check_model(cfg: DictConfig) -> None:
     """Architecture keys and resolution, against the model's zoo config (tfod_sweep.registry).
 
     The zoo config says which architecture and feature extractor the model is; the
-    registry says which `loss.*`/`backbone.*` keys those have, their ranges, and which
-    input sides the extractor accepts. Protobuf only, no TensorFlow.
+    registry says which `loss.*`/`backbone.*`/`anchors.*` keys those have, their ranges,
+    and which input sides the extractor accepts. Protobuf only, no TensorFlow.
     """
     from tfod_sweep.registry import of_pipeline
     from tfod_sweep.registry.fields import get_field

@@ -73,7 +73,7 @@ class Architecture:
         tflite_resizes_input: the TFLite graph takes plainly resized images instead of
             the model's own preprocessing (CenterNet's TFLite module does its own).
         anchor_keys: `anchors.*` keys the zoo config's anchor generator honours (none for
-            anchor-free models).
+            CenterNet, plain MobileNet SSD's per-layer generator and Faster R-CNN's grid).
     """
 
     name: str

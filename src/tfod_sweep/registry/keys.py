@@ -1,6 +1,6 @@
 """Experiment keys -> a zoo config's fields, for whichever architecture the zoo config is.
 
-`loss.*` and `backbone.*` keys are null by default, meaning "the zoo config's value". A
+`loss.*`, `backbone.*` and `anchors.*` keys are null by default, meaning "the zoo config's value". A
 key set on a model that does not have it is an error naming the model, never ignored.
 """
 
@@ -62,10 +62,11 @@ def check_section(section: str, node: Mapping[str, Any], pipeline: Any, owner: s
             continue
         key = keys.get(name)
         if key is None:
-            has = ", ".join(keys) or "none"
+            has = (f"its {section} keys: {', '.join(keys)}" if keys
+                   else f"it has no {section}.* keys")
             raise ConfigError(
                 f"{section}.{name}={_fmt(value)} does not apply to {owner} "
-                f"({describe(arch, model)}; its {section} keys: {has})"
+                f"({describe(arch, model)}; {has})"
             )
         bad_float = isinstance(value, float) and not math.isfinite(value)
         if bad_float or not key.allowed.test(value):

@@ -26,7 +26,9 @@ def released_custom_gradients() -> Iterator[None]:
 
     They serve only to differentiate through the graphs traced in the block, and no one
     does once its trial has ended. Other names (gradients of op types, registered when a
-    module is first imported) stay.
+    module is first imported) stay. One trial at a time per process, as every launcher
+    runs them (`n_jobs > 1` starts processes): a block would also drop entries another
+    thread's trial registered meanwhile.
     """
     from tensorflow.python.framework import ops
 
@@ -36,5 +38,6 @@ def released_custom_gradients() -> Iterator[None]:
     try:
         yield
     finally:
-        for name in [n for n in entries if n.startswith(PREFIX) and n not in before]:
-            del entries[name]
+        for name in set(entries) - before:  # a snapshot: the dict may change meanwhile
+            if name.startswith(PREFIX):
+                entries.pop(name, None)
