@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from tfod_sweep.config.ranges import at_least
-from tfod_sweep.registry.base import Architecture, Key, SideRule
+from tfod_sweep.registry.base import Architecture, Key, SideRule, no_keys
 
 _FOCAL = "object_center_params.classification_loss.penalty_reduced_logistic_focal_loss"
 LOSS_KEYS = {
@@ -26,11 +26,6 @@ SIDE_MULTIPLES = {
 }
 
 
-def _no_backbone_keys(center_net: Any) -> Mapping[str, Key]:
-    del center_net  # no zoo CenterNet extractor reads depth or FPN settings
-    return {}
-
-
 def _side_rule(center_net: Any, backbone: Mapping[str, Any]) -> SideRule:
     del backbone
     multiple, why = SIDE_MULTIPLES.get(center_net.feature_extractor.type, (32, "stride 32"))
@@ -41,7 +36,7 @@ ARCH = Architecture(
     name="center_net",
     title="CenterNet",
     loss_keys=LOSS_KEYS,
-    backbone_keys=_no_backbone_keys,
+    backbone_keys=no_keys,  # no zoo CenterNet extractor reads depth or FPN settings
     side_rule=_side_rule,
     loss_components=(
         "Loss/box/offset",

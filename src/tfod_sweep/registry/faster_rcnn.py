@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from tfod_sweep.config.ranges import at_least
-from tfod_sweep.registry.base import Architecture, Key, SideRule
+from tfod_sweep.registry.base import Architecture, Key, SideRule, no_keys
 
 LOSS_KEYS = {
     "first_stage_localization_weight": Key(at_least(0),
@@ -30,11 +30,6 @@ SIDE_MULTIPLES = {
 }
 
 
-def _no_backbone_keys(faster_rcnn: Any) -> Mapping[str, Key]:
-    del faster_rcnn  # the zoo's ResNet extractors read no depth or FPN settings
-    return {}
-
-
 def _side_rule(faster_rcnn: Any, backbone: Mapping[str, Any]) -> SideRule:
     del backbone
     multiple, why = SIDE_MULTIPLES.get(faster_rcnn.feature_extractor.type,
@@ -46,7 +41,7 @@ ARCH = Architecture(
     name="faster_rcnn",
     title="Faster R-CNN",
     loss_keys=LOSS_KEYS,
-    backbone_keys=_no_backbone_keys,
+    backbone_keys=no_keys,  # the zoo's ResNet extractors read no depth or FPN settings
     side_rule=_side_rule,
     loss_components=(
         "Loss/RPNLoss/localization_loss",
