@@ -72,3 +72,24 @@ def test_report_folds_the_seeds_into_one_row(seed_sweep, tmp_path_factory):
     ap_table = result.stdout.split("**Average Recall**")[0]
     rows = [line for line in ap_table.splitlines() if "(seeds 0, 1)" in line]
     assert len(rows) == 1 and "(n=2)" in rows[0]
+
+
+@pytest.mark.long
+def test_same_command_twice_at_batch_12_gives_the_same_metrics(tmp_path):
+    """At batch 12 AddN's summing order used to follow thread timing (ordered_sums.py).
+
+    Ten steps, as two runs of ten steps differed every time before the fix.
+    """
+    changed = {"train.batch_size": 12, "train.num_steps": 10, "train.eval_every": 10,
+               "train.checkpoint_every": 10, "eval.max_images": 8}
+    kept = [o for o in TINY if o.split("=")[0] not in changed]
+    batch_12 = (*kept, *(f"{key}={value}" for key, value in changed.items()))
+    numbers = []
+    for attempt in ("first", "again"):
+        result = run_sweep(*batch_12, f"paths.outputs={tmp_path / attempt}", cwd=REPO)
+        assert result.returncode == 0, result.stderr[-3000:]
+        (path,) = (tmp_path / attempt).glob("runs/*/metrics.json")
+        numbers.append(_numbers(json.loads(path.read_text())))
+    first, again = numbers
+    assert first.keys() == again.keys()
+    assert {k: (first[k], again[k]) for k in first if first[k] != again[k]} == {}

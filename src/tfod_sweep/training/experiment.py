@@ -102,13 +102,17 @@ def seed_everything(seed: int, deterministic: bool) -> None:
 
     Op determinism also makes tf.data deterministic: the OD API's input pipeline
     interleaves its shards with `sloppy=True` and runs augmentation in a parallel
-    `map`, both of which otherwise reorder data between runs.
+    `map`, both of which otherwise reorder data between runs. Op determinism does not
+    cover the order of `AddN`'s sums, so those are built as ordered chains (ordered_sums).
     """
     import tensorflow as tf
+
+    from tfod_sweep.training.ordered_sums import use_ordered_sums
 
     tf.keras.utils.set_random_seed(seed)  # Python's random, NumPy and TensorFlow
     if deterministic:
         tf.config.experimental.enable_op_determinism()
+        use_ordered_sums()
 
 
 def measure_inference(cfg: DictConfig, setup: Any) -> dict[str, Any]:
