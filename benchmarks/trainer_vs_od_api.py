@@ -9,6 +9,8 @@ the first step's tracing are outside the window.
 
 Variants:
 - `ours`: `python -m sweep` (one step per tf.function call, losses read every step);
+- `ours_k10`, `ours_k100`: the same with `train.steps_per_call=10` or `100` (the steps run
+  in a tf.while_loop, losses read once per call);
 - `od_api`: `train_loop(num_steps_per_iteration=1)`: the OD API's step and loop, one step
   per call (image and loss summaries every step), the graph ours runs;
 - `od_api_k10`: `train_loop(num_steps_per_iteration=10)`: ten steps per call, the lever
@@ -33,8 +35,9 @@ from pathlib import Path
 
 from determinism import REPO, cpu_name
 
-VARIANTS = ("ours", "od_api", "od_api_k10", "od_api_k100")
-STEPS_PER_CALL = {"od_api": 1, "od_api_k10": 10, "od_api_k100": 100}
+VARIANTS = ("ours", "od_api", "od_api_k10", "od_api_k100", "ours_k10", "ours_k100")
+STEPS_PER_CALL = {"od_api": 1, "od_api_k10": 10, "od_api_k100": 100, "ours": 1,
+                  "ours_k10": 10, "ours_k100": 100}
 LOSS_TAG = "Loss/total_loss"
 
 
@@ -75,10 +78,11 @@ def throughput(events: dict[int, tuple[float, float]], skip: int, steps: int,
 
 
 def run_ours(args: argparse.Namespace, outputs: Path, data_dir: Path,
-             dry_run: bool = False) -> Path:
+             dry_run: bool = False, per_call: int = 1) -> Path:
     """Train with `python -m sweep` (or only render, with `dry_run`); return the run dir."""
     steps = args.steps
     command = [sys.executable, "-m", "sweep", "experiment=demo", f"train.num_steps={steps}",
+               f"train.steps_per_call={per_call}",
                f"train.eval_every={steps}", f"train.checkpoint_every={steps}",
                "eval.max_images=8", "eval.latency_images=0", f"train.seed={args.seed}",
                f"paths.outputs={outputs}", f"paths.data_dir={data_dir}", *args.overrides,
@@ -120,15 +124,15 @@ def main() -> None:
     parser.add_argument("--skip", type=int, default=50, help="steps before the timed window")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--variants", nargs="+", choices=VARIANTS,
-                        default=[v for v in VARIANTS if v != "od_api_k100"],
-                        help="od_api_k100 only when asked: it needs other --steps/--skip")
+                        default=["ours", "od_api", "od_api_k10"],
+                        help="k100 variants only when asked: they need other --steps/--skip")
     parser.add_argument("overrides", nargs="*", help="extra `python -m sweep` overrides")
     args = parser.parse_args()
     if args.steps % 10 or args.skip % 10:
         parser.error("--steps and --skip must be multiples of 10 (both loops log every 10)")
-    if "od_api_k100" in args.variants and (args.steps % 100 or args.skip % 100):
-        parser.error("od_api_k100 logs every 100 steps: --steps and --skip must be multiples "
-                     "of 100")
+    if any(v.endswith("k100") for v in args.variants) and (args.steps % 100 or args.skip % 100):
+        parser.error("the k100 variants log every 100 steps: --steps and --skip must be "
+                     "multiples of 100")
     rates: dict[str, list[float]] = {v: [] for v in args.variants}
     losses: dict[str, dict[int, float]] = {}
     with tempfile.TemporaryDirectory() as tmp:
@@ -139,8 +143,9 @@ def main() -> None:
         for round_number in range(1, args.rounds + 1):
             for variant in args.variants:
                 model_dir = work / f"{variant}-{round_number}"
-                if variant == "ours":
-                    run_dir = run_ours(args, model_dir, work / "data")
+                if variant.startswith("ours"):
+                    run_dir = run_ours(args, model_dir, work / "data",
+                                       per_call=STEPS_PER_CALL[variant])
                     if training_fields(run_dir / "pipeline.config") != training_fields(pipeline):
                         raise SystemExit("our run rendered a different pipeline.config")
                 else:
@@ -166,10 +171,12 @@ def main() -> None:
         print(f"| {variant} | {shown} | {median:.2f} | {min(values):.2f} | {max(values):.2f} "
               f"| {ratio} |")
     print()
-    for other in (v for v in rates if v != "ours" and "ours" in rates):
-        pairs = [o / a for o, a in zip(rates["ours"], rates[other], strict=True)]
-        print(f"ours / {other} per round: {', '.join(f'{p:.3f}' for p in pairs)}, "
-              f"median {statistics.median(pairs):.3f}")
+    for mine in (v for v in rates if v.startswith("ours")):
+        for other in (v for v in rates if v != mine):
+            pairs = [o / a for o, a in zip(rates[mine], rates[other], strict=True)]
+            ratio = statistics.median(rates[mine]) / statistics.median(rates[other])
+            print(f"{mine} / {other}: {ratio:.3f} by medians; per round "
+                  f"{', '.join(f'{p:.3f}' for p in pairs)}, median {statistics.median(pairs):.3f}")
     print()
     for variant in losses:
         if variant == "ours":

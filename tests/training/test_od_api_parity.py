@@ -2,9 +2,9 @@
 
 The trainer runs model_lib_v2's train step in a loop of its own (checkpoints, evaluations,
 pruning reports between steps). That loop must not change the numbers: trained
-deterministically from the same pipeline.config and seed, both log the same total loss (the
-OD API's loop at one step per call: several steps in one tf.function is another graph, whose
-losses drift from step 3 on by up to 1e-4; benchmarks/loop_numerics.py).
+deterministically from the same pipeline.config and seed, both log the same total loss. The
+OD API's loop runs one step per call here and ours its default train.steps_per_call, so this
+also holds our several-steps-per-call loop to the one-step numbers.
 """
 
 from __future__ import annotations

@@ -188,6 +188,7 @@ class TrainConfig:
     fine_tune_checkpoint_type: str = MISSING
     seed: int = MISSING
     deterministic: bool = MISSING
+    steps_per_call: int = MISSING
 
 
 @dataclass

@@ -43,6 +43,7 @@ TRAIN_RANGES: dict[str, Allowed] = {
     "momentum": half_open(0, 1),
     "eval_every": at_least(1),
     "checkpoint_every": at_least(1),
+    "steps_per_call": at_least(1),
     "fine_tune_checkpoint_type": one_of("detection", "classification", "full"),
 }
 EVAL_RANGES: dict[str, Allowed] = {"nms": one_of("combined", "per_class")}

@@ -181,7 +181,7 @@ def _train(cfg: DictConfig, run_dir: Path, pipeline_path: Path,
     settings = LoopSettings(
         num_steps=cfg.train.num_steps, batch_size=cfg.train.batch_size,
         eval_every=cfg.train.eval_every, checkpoint_every=cfg.train.checkpoint_every,
-        max_eval_images=cfg.eval.max_images,
+        max_eval_images=cfg.eval.max_images, steps_per_call=cfg.train.steps_per_call,
     )
 
     def on_eval(step: int, result: Any) -> None:

@@ -31,6 +31,8 @@ class LoopSettings:
     max_eval_images: int | None = None
     show_progress: bool = True
     summary_every: int = 10
+    #: Train steps per tf.function call; losses are read back once per call.
+    steps_per_call: int = 1
 
 
 @dataclass
@@ -43,8 +45,8 @@ class LoopOutcome:
     images_per_second: float | None
     last_losses: dict[str, float] = field(default_factory=dict)
     final_eval: EvalResult | None = None
-    #: Seconds per phase: first_step (tracing included), train_steps, checkpoint,
-    #: eval_detect, eval_score (the first eval also traces), and logging.
+    #: Seconds per phase: first_step (the first call, tracing included), train_steps,
+    #: checkpoint, eval_detect, eval_score (the first eval also traces), and logging.
     phase_seconds: dict[str, float] = field(default_factory=dict)
 
 
@@ -72,6 +74,50 @@ def make_train_step(setup: TrainingSetup, autograph: bool = False) -> Callable:
     return train_step
 
 
+def make_train_steps(setup: TrainingSetup) -> Callable[[tf.data.Iterator, int],
+                                                       dict[str, tf.Tensor]]:
+    """`count` train steps in one call, in a `tf.while_loop`, as model_main_tf2 runs them.
+
+    The losses of the call's last step come back; reading them is the call's only host
+    sync. The body is the one-step function's own Python, so each step computes what a
+    one-step call computes (tests/training/test_steps_per_call.py checks the losses).
+    """
+    one_step = make_train_step(setup)
+    keys: list[str] = []  # the loss names, in the order the body stacks them
+
+    @tf.function(autograph=False)
+    def stacked_steps(iterator: tf.data.Iterator, count: tf.Tensor) -> tf.Tensor:
+        def body(i: tf.Tensor, _: tf.Tensor) -> tuple[tf.Tensor, tf.Tensor]:
+            losses = one_step.python_function(iterator)
+            keys[:] = sorted(losses)
+            return i + 1, tf.stack([losses[key] for key in keys])
+
+        _, last = tf.while_loop(lambda i, _: i < count, body, (tf.constant(0), tf.zeros([0])),
+                                shape_invariants=(tf.TensorShape([]), tf.TensorShape([None])))
+        return last
+
+    def train_steps(iterator: tf.data.Iterator, count: int) -> dict[str, tf.Tensor]:
+        values = stacked_steps(iterator, tf.constant(count))
+        return dict(zip(keys, tf.unstack(values), strict=True))
+
+    return train_steps
+
+
+def _steps_in_next_call(step: int, last_saved: int, settings: LoopSettings) -> int:
+    """Up to steps_per_call, ending no later than the next eval, checkpoint or the end.
+
+    Calls end on multiples of steps_per_call, so TensorBoard rows land where they would
+    with one step per call.
+    """
+    ends = (
+        step + settings.steps_per_call - step % settings.steps_per_call,
+        step + settings.eval_every - step % settings.eval_every,
+        last_saved + settings.checkpoint_every,
+        settings.num_steps,
+    )
+    return min(ends) - step
+
+
 def _check_finite(step: int, losses: dict[str, float]) -> None:
     if not all(math.isfinite(v) for v in losses.values()):
         shown = ", ".join(f"{k}={v:.4g}" for k, v in sorted(losses.items()))
@@ -96,7 +142,7 @@ def run_loop(setup: TrainingSetup, settings: LoopSettings, model_dir: Path,
     """
     train_writer = tf.summary.create_file_writer(str(model_dir / "train"))
     eval_writer = tf.summary.create_file_writer(str(model_dir / "eval"))
-    train_step = make_train_step(setup)
+    train_steps = make_train_steps(setup)
     eval_step = make_eval_step(setup.model)
     iterator = iter(setup.train_dataset)
     times = PhaseTimes()
@@ -107,29 +153,34 @@ def run_loop(setup: TrainingSetup, settings: LoopSettings, model_dir: Path,
             setup.manager.save(checkpoint_number=0)
     learning_rate = setup.learning_rate
     step, last_saved, losses = start, start, {}
+    first_call_end = start  # the first call traces; its steps are timed apart
     final_eval: EvalResult | None = None
     bar = tqdm(total=settings.num_steps, initial=start, desc="train", unit="step",
                disable=not settings.show_progress, dynamic_ncols=True)
 
     def images_per_second() -> float | None:
         timed = times.seconds.get("train_steps")
-        return settings.batch_size * (step - start - 1) / timed if timed else None
+        return settings.batch_size * (step - first_call_end) / timed if timed else None
 
     try:
         while step < settings.num_steps:
             tic = time.perf_counter()
-            losses = {k: float(v) for k, v in train_step(iterator).items()}
+            count = _steps_in_next_call(step, last_saved, settings)
+            losses = {k: float(v) for k, v in train_steps(iterator, count).items()}
             step = int(setup.global_step.numpy())
-            # The first step of a process includes tracing the tf.function.
-            times.add("first_step" if step == start + 1 else "train_steps",
-                      time.perf_counter() - tic)
+            # The first call of a process includes tracing the tf.function.
+            first_call = first_call_end == start
+            if first_call:
+                first_call_end = step
+            times.add("first_step" if first_call else "train_steps", time.perf_counter() - tic)
+            # A NaN stays NaN through the weights, so the call's last losses show it.
             _check_finite(step, losses)
             with times.phase("logging"):
                 if step % settings.summary_every == 0 or step == settings.num_steps:
                     lr = float(learning_rate() if callable(learning_rate) else learning_rate)
                     _write_scalars(train_writer, {**losses, "learning_rate": lr}, step)
                 rate = images_per_second()
-                bar.update(1)
+                bar.update(count)
                 bar.set_postfix(loss=f"{losses['Loss/total_loss']:.3f}",
                                 img_s=f"{rate:.1f}" if rate else "-")
             evaluate_here = step % settings.eval_every == 0 or step == settings.num_steps
