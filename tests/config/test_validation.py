@@ -19,6 +19,7 @@ BAD_INPUTS = [
     (["backbone.depth_multiplier=0"], "backbone.depth_multiplier=0.0 is out of range: allowed > 0"),
     (["train.batch_size=0"], "train.batch_size=0 is out of range: allowed >= 1"),
     (["train.num_steps=0"], "train.num_steps=0 is out of range: allowed >= 1"),
+    (["train.steps_per_call=0"], "train.steps_per_call=0 is out of range: allowed >= 1"),
     (["resolution.height=200"],
      "resolution.height=200 is out of range: allowed a multiple of 32 >= 64 (the FPN merges "
      "feature levels up to stride 32)"),
