@@ -27,30 +27,30 @@ TINY = (
 
 
 def _train_step_graphs() -> list[Any]:
-    """Live FuncGraphs of `loop.make_train_step`'s function (a tf.function names them so)."""
+    """Live FuncGraphs of `loop.make_train_steps`' function (a tf.function names them so)."""
     from tensorflow.python.framework.func_graph import FuncGraph
 
-    return [o for o in gc.get_objects() if isinstance(o, FuncGraph) and o.name == "train_step"]
+    return [o for o in gc.get_objects() if isinstance(o, FuncGraph) and o.name == "stacked_steps"]
 
 
 def test_a_finished_trial_leaves_no_train_step_graph_behind(compose_cfg, tmp_path, monkeypatch):
     from tfod_sweep.training import loop
 
     traced: list[weakref.ref] = []
-    make_train_step: Callable = loop.make_train_step
+    make_train_steps: Callable = loop.make_train_steps
 
     def recording(*args: Any, **kwargs: Any) -> Callable:
-        step = make_train_step(*args, **kwargs)
+        steps = make_train_steps(*args, **kwargs)
 
-        def first_call_records(iterator: Any) -> Any:
-            losses = step(iterator)
+        def first_call_records(iterator: Any, count: int) -> Any:
+            losses = steps(iterator, count)
             if not traced:  # the step's graphs exist from its first call on
                 traced.extend(weakref.ref(graph) for graph in _train_step_graphs())
             return losses
 
         return first_call_records
 
-    monkeypatch.setattr(loop, "make_train_step", recording)
+    monkeypatch.setattr(loop, "make_train_steps", recording)
     counts = []
     for seed in (0, 1):
         run_experiment(compose_cfg(*TINY, f"train.seed={seed}"), tmp_path / f"trial{seed}")
