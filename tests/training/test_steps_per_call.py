@@ -48,7 +48,7 @@ def test_a_resumed_run_continues_from_its_step():
 def test_the_default_calls_give_the_numbers_of_one_step_per_call(tiny_run, compose_cfg,
                                                                   tmp_path):
     """TINY (12 steps, evals at 6 and 12): tiny_run's default calls against single steps."""
-    default = compose_cfg(*TINY).train.steps_per_call
+    default = compose_cfg().train.steps_per_call
     assert default > 1  # else this compares the one-step loop with itself
     result = run_sweep(*TINY, "model=ssd320", "loss.gamma=2.25", "train.steps_per_call=1",
                        f"paths.outputs={tmp_path}", cwd=REPO)
