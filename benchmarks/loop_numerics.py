@@ -1,8 +1,8 @@
 """Does wrapping the train step in a tf.while_loop (several steps per call) keep the losses?
 
 Trains a rendered pipeline.config for --steps steps twice, each in a fresh process,
-deterministic, seed 0: once with the trainer's one-step tf.function, once with the same
-step as the body of a `tf.while_loop` (called with a count of 1, so both sides read the
+deterministic, seed 0: once with the one-step tf.function, once with the trainer's own
+`make_train_steps` (the step in a `tf.while_loop`, called with a count of 1, so both read the
 loss after every step). Same data, same seed, same ops per step; only the graph around the
 step differs. Prints the total loss per step of each and the first call's seconds.
 
@@ -24,27 +24,14 @@ from determinism import REPO, cpu_name
 
 def train(loop: str, pipeline: Path, steps: int, model_dir: Path) -> None:
     """In this process: `steps` steps, printing each total loss (`loop`: one or while)."""
-    import tensorflow as tf
-
     from tfod_sweep.training.experiment import seed_everything
-    from tfod_sweep.training.loop import make_train_step
+    from tfod_sweep.training.loop import make_train_step, make_train_steps
     from tfod_sweep.training.model_setup import build_setup
 
     seed_everything(0, deterministic=True)
     setup = build_setup(pipeline, model_dir)
-    one_step = make_train_step(setup)  # the trainer's own step
-    keys: list[str] = []
-
-    @tf.function(autograph=False)
-    def while_steps(iterator: tf.data.Iterator, count: tf.Tensor) -> tf.Tensor:
-        def body(i: tf.Tensor, _: tf.Tensor) -> tuple[tf.Tensor, tf.Tensor]:
-            losses = one_step.python_function(iterator)
-            keys[:] = sorted(losses)
-            return i + 1, tf.stack([losses[key] for key in keys])
-
-        _, last = tf.while_loop(lambda i, _: i < count, body, (tf.constant(0), tf.zeros([0])),
-                                shape_invariants=(tf.TensorShape([]), tf.TensorShape([None])))
-        return last
+    one_step = make_train_step(setup)  # the one-step tf.function
+    while_steps = make_train_steps(setup)  # the trainer's tf.while_loop calls
 
     iterator = iter(setup.train_dataset)
     losses, tic = [], time.perf_counter()
@@ -52,8 +39,7 @@ def train(loop: str, pipeline: Path, steps: int, model_dir: Path) -> None:
         if loop == "one":
             losses.append(float(one_step(iterator)["Loss/total_loss"]))
         else:
-            values = while_steps(iterator, tf.constant(1))
-            losses.append(float(values[keys.index("Loss/total_loss")]))
+            losses.append(float(while_steps(iterator, 1)["Loss/total_loss"]))
         if step == 0:
             first = time.perf_counter() - tic
     print(f"{loop}\t{first:.1f}\t" + " ".join(f"{v:.9f}" for v in losses))
