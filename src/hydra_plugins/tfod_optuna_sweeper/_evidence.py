@@ -27,8 +27,14 @@ from pathlib import Path
 from typing import Any
 
 import optuna
-from optuna.artifacts import FileSystemArtifactStore, upload_artifact
 from optuna.trial import TrialState
+
+with warnings.catch_warnings():
+    # optuna.artifacts imports its GCS store, so google.api_core, which from late 2026
+    # warns on import that Google's support for Python 3.11 ends in 2027. The user cannot
+    # act on it here, and a stray stderr line would break the one-line error contract.
+    warnings.filterwarnings("ignore", category=FutureWarning, module=r"google\.")
+    from optuna.artifacts import FileSystemArtifactStore, upload_artifact
 
 from tfod_sweep.errors import one_line
 from tfod_sweep.report import merge_seeds, seed_tables
