@@ -7,6 +7,7 @@ metrics.json's `inference`, and user attributes of a study trial.
 from __future__ import annotations
 
 import json
+import time
 from pathlib import Path
 from typing import Any
 
@@ -184,12 +185,17 @@ def _train(cfg: DictConfig, run_dir: Path, pipeline_path: Path,
         max_eval_images=cfg.eval.max_images, steps_per_call=cfg.train.steps_per_call,
     )
 
+    trained_before = record.train_seconds  # a resumed run adds to what it had
+    loop_started = time.perf_counter()
+
     def on_eval(step: int, result: Any) -> None:
         if metric not in result.metrics:
             raise ConfigError(f"optimized_metric={metric!r} was not computed by the evaluation")
         record.evaluations[:] = [e for e in record.evaluations if e["step"] < step]
         record.evaluations.append({"step": step, **result.metrics})
         record.steps = step
+        # Written before the pruner is asked: a pruned trial keeps the time it trained.
+        record.train_seconds = trained_before + time.perf_counter() - loop_started
         record.write(run_dir)
         print(f"step {step}: {metric} = {result.metrics[metric]:.4f}")
         if reporter is not None:
@@ -211,7 +217,7 @@ def _train(cfg: DictConfig, run_dir: Path, pipeline_path: Path,
     record.per_class = {names.get(cat, str(cat)): ap for cat, ap in final.per_class.items()}
     record.eval_images = final.num_images
     if outcome is not None:  # this process trained (a finished run is only re-evaluated)
-        record.train_seconds += outcome.train_seconds
+        record.train_seconds = trained_before + outcome.train_seconds
         record.images_per_second = outcome.images_per_second
         record.final_train_losses = outcome.last_losses
         for phase, seconds in outcome.phase_seconds.items():
