@@ -1,4 +1,4 @@
-"""A pruned trial's metrics.json keeps what it trained: steps, time and its evaluations.
+"""A pruned trial keeps what it trained: steps, time and evaluations, in metrics.json and attrs.
 
 The trial is a real Optuna trial in an in-memory study, reported to through the sweeper's
 own TrialReporter; its pruner stops every trial at its first evaluation.
@@ -38,3 +38,7 @@ def test_a_pruned_trial_keeps_its_training_time(compose_cfg, tmp_path):
     assert metrics["steps"] == 2
     assert [e["step"] for e in metrics["evaluations"]] == [2]
     assert metrics["train_seconds"] > 0
+    # ... and so does the trial in optuna-dashboard and the study report.
+    attrs = study.trials[0].user_attrs
+    assert attrs["steps"] == 2
+    assert attrs["train_seconds"] == pytest.approx(metrics["train_seconds"])

@@ -199,7 +199,8 @@ def _train(cfg: DictConfig, run_dir: Path, pipeline_path: Path,
         record.write(run_dir)
         print(f"step {step}: {metric} = {result.metrics[metric]:.4f}")
         if reporter is not None:
-            reporter.set_user_attrs({**_trial_metrics(result.metrics, arch), "steps": step})
+            reporter.set_user_attrs({**_trial_metrics(result.metrics, arch), "steps": step,
+                                     "train_seconds": record.train_seconds})
             reporter.report(value=result.metrics[metric], step=step,
                             may_prune=step < cfg.train.num_steps)
 
