@@ -7,8 +7,12 @@ whose metrics.json holds an evaluation at both the pruning step and the last ste
 Spearman rank correlation of the two: pruning at that step is only safe when the early
 ranking predicts the final one.
 
+With --without STORAGE (the same study run with `hydra.sweeper.pruner=null`, the same
+sampler seed and n_trials), it also puts the two side by side: steps trained, wall time from
+the first trial's start to the last one's end, and the best value with its parameters.
+
 Usage: python benchmarks/pruning_savings.py --storage outputs/studies/journal.log
-       --study focal_depth [--runs outputs]
+       --study focal_depth [--runs outputs] [--without nopruning/studies/journal.log]
 """
 
 from __future__ import annotations
@@ -34,6 +38,43 @@ def _storage(url: str) -> optuna.storages.BaseStorage | str:
     return JournalStorage(JournalFileBackend(url))
 
 
+def _finished(study: optuna.Study) -> list[optuna.trial.FrozenTrial]:
+    done = (optuna.trial.TrialState.COMPLETE, optuna.trial.TrialState.PRUNED)
+    return [t for t in study.trials if t.state in done]
+
+
+def side_by_side(pruned: optuna.Study, unpruned: optuna.Study) -> None:
+    """Print steps, wall minutes and the best trial of a study with and one without pruning."""
+    print("| study | trials (pruned) | steps trained | wall, min | best mAP@.50 "
+          "| best trial's params |")
+    print("|---|---|---|---|---|---|")
+    for label, study in (("with pruning", pruned), ("without pruning", unpruned)):
+        finished = _finished(study)
+        steps = sum(max(t.intermediate_values) for t in finished)
+        n_pruned = sum(t.state == optuna.trial.TrialState.PRUNED for t in finished)
+        wall = (max(t.datetime_complete for t in finished)
+                - min(t.datetime_start for t in finished)).total_seconds() / 60
+        best = study.best_trial
+        print(f"| {label} | {len(finished)} ({n_pruned}) | {steps} | {wall:.1f} | "
+              f"{best.value:.3f} (trial {best.number}) | {_params(best)} |")
+    print("| trial | with pruning: params, value | without pruning: params, value |")
+    print("|---|---|---|")
+    for ours, theirs in zip(_finished(pruned), _finished(unpruned), strict=False):
+        print(f"| {ours.number} | {_params(ours)}: {_last(ours)} "
+              f"| {_params(theirs)}: {_last(theirs)} |")
+
+
+def _params(trial: optuna.trial.FrozenTrial) -> str:
+    return ", ".join(f"{k.rsplit('.', 1)[-1]} {v:.3g}" if isinstance(v, float)
+                     else f"{k.rsplit('.', 1)[-1]} {v}"
+                     for k, v in trial.params.items())
+
+
+def _last(trial: optuna.trial.FrozenTrial) -> str:
+    step = max(trial.intermediate_values)
+    return f"{trial.intermediate_values[step]:.3f} at {step}"
+
+
 def early_vs_final(runs: Path, early: int, final: int) -> list[tuple[float, float]]:
     """(mAP@.50 at `early`, at `final`) of every run that evaluated at both steps."""
     pairs = []
@@ -50,10 +91,10 @@ def main() -> None:
     parser.add_argument("--storage", required=True)
     parser.add_argument("--study", required=True)
     parser.add_argument("--runs", type=Path, default=Path("outputs"))
+    parser.add_argument("--without", help="storage of the same study run without pruning")
     args = parser.parse_args()
     study = optuna.load_study(study_name=args.study, storage=_storage(args.storage))
-    finished = [t for t in study.trials if t.state in (optuna.trial.TrialState.COMPLETE,
-                                                       optuna.trial.TrialState.PRUNED)]
+    finished = _finished(study)
     budget = max(max(t.intermediate_values) for t in finished)
     trained = sum(max(t.intermediate_values) for t in finished)
     pruned = [t for t in finished if t.state == optuna.trial.TrialState.PRUNED]
@@ -79,6 +120,9 @@ def main() -> None:
         print(f"a trial pruned at step {rung} saves {1 - rung / budget:.0%} of its steps; "
               f"40% fewer steps overall needs {0.4 / (1 - rung / budget):.0%} of trials "
               f"pruned there")
+    if args.without:
+        side_by_side(study, optuna.load_study(study_name=args.study,
+                                              storage=_storage(args.without)))
 
 
 if __name__ == "__main__":
