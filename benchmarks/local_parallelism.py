@@ -7,10 +7,13 @@ output dir per variant, the variants one after another, and times each from outs
 - `n_jobs=2, 1 thread`: two workers, each with one intra-op and one inter-op thread
   (TF_NUM_INTRAOP_THREADS / TF_NUM_INTEROP_THREADS), so they do not oversubscribe.
 
+The variants run interleaved, one round after another (--rounds), and the table gives each
+variant's median, min and max wall time and its median ratio to `n_jobs=1` within a round.
 Each trial's depth_multiplier is printed: trials of different depth are different work,
 so compare variants whose trials match.
 
-Usage: python benchmarks/local_parallelism.py [--trials 4] [--steps 300]
+Usage: python benchmarks/local_parallelism.py [--trials 4] [--steps 300] [--rounds 3]
+       [--variants 1,2,2x1]
 """
 
 from __future__ import annotations
@@ -23,14 +26,16 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from statistics import median
 
 from determinism import REPO, cpu_name
 
-VARIANTS: dict[str, tuple[int, dict[str, str]]] = {
-    "n_jobs=1": (1, {}),
-    "n_jobs=2": (2, {}),
-    "n_jobs=2, 1 thread each": (2, {"TF_NUM_INTRAOP_THREADS": "1",
-                                    "TF_NUM_INTEROP_THREADS": "1"}),
+#: key: (label, n_jobs, environment). n_jobs=1 always runs: the others are compared with it.
+VARIANTS: dict[str, tuple[str, int, dict[str, str]]] = {
+    "1": ("n_jobs=1", 1, {}),
+    "2": ("n_jobs=2", 2, {}),
+    "2x1": ("n_jobs=2, 1 thread each", 2, {"TF_NUM_INTRAOP_THREADS": "1",
+                                           "TF_NUM_INTEROP_THREADS": "1"}),
 }
 
 
@@ -62,28 +67,44 @@ def main() -> None:
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--trials", type=int, default=4)
     parser.add_argument("--steps", type=int, default=300)
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--variants", default="1,2,2x1",
+                        help=f"comma-separated keys of {sorted(VARIANTS)}")
     args = parser.parse_args()
-    rows = []
+    keys = ["1"] + [k for k in args.variants.split(",") if k != "1"]
+    unknown = [k for k in keys if k not in VARIANTS]
+    if unknown:
+        parser.error(f"unknown variant {unknown[0]!r}; choose from {sorted(VARIANTS)}")
+    walls: dict[str, list[float]] = {k: [] for k in keys}
+    depths: dict[str, list[float]] = {}
     with tempfile.TemporaryDirectory() as tmp:
         data_dir = Path(tmp) / "data"
         subprocess.run([sys.executable, "-m", "sweep", "experiment=demo", "dry_run=true",
                         f"paths.outputs={tmp}/dry", f"paths.data_dir={data_dir}"],
                        cwd=REPO, check=True, stdout=subprocess.DEVNULL)
-        for name, (jobs, env) in VARIANTS.items():
-            outputs = Path(tmp) / f"variant{len(rows)}"
-            wall = run_study(jobs, env, args.trials, args.steps, outputs, data_dir)
-            rows.append((name, wall, trial_depths(outputs)))
-            print(f"{name}: {wall:.0f} s", file=sys.stderr)
-    base = rows[0][1]
+        for round_number in range(args.rounds):
+            for key in keys:
+                label, jobs, env = VARIANTS[key]
+                outputs = Path(tmp) / f"round{round_number}-{key}"
+                wall = run_study(jobs, env, args.trials, args.steps, outputs, data_dir)
+                walls[key].append(wall)
+                depths[key] = trial_depths(outputs)
+                print(f"round {round_number + 1}, {label}: {wall:.0f} s, depths "
+                      f"{depths[key]}", file=sys.stderr)
     print(f"CPU: {cpu_name()}")
     print(f"command: python benchmarks/local_parallelism.py --trials {args.trials} "
-          f"--steps {args.steps}")
+          f"--steps {args.steps} --rounds {args.rounds} --variants {','.join(keys)}")
     print()
-    print("| workers | wall, s | trials/hour | vs n_jobs=1 | depth_multiplier per trial |")
-    print("|---|---|---|---|---|")
-    for name, wall, depths in rows:
-        print(f"| {name} | {wall:.0f} | {args.trials * 3600 / wall:.1f} | {base / wall:.2f}x | "
-              f"{', '.join(str(d) for d in depths)} |")
+    print("| workers | wall per round, s | median (min-max) | trials/hour (median) "
+          "| vs n_jobs=1, median of rounds | depth_multiplier per trial |")
+    print("|---|---|---|---|---|---|")
+    for key in keys:
+        label, wall = VARIANTS[key][0], walls[key]
+        ratios = [base / ours for base, ours in zip(walls["1"], wall, strict=True)]
+        print(f"| {label} | {', '.join(f'{w:.0f}' for w in wall)} | {median(wall):.0f} "
+              f"({min(wall):.0f}-{max(wall):.0f}) | {args.trials * 3600 / median(wall):.1f} | "
+              f"{median(ratios):.2f}x ({min(ratios):.2f}-{max(ratios):.2f}) | "
+              f"{', '.join(str(d) for d in depths[key])} |")
 
 
 if __name__ == "__main__":
