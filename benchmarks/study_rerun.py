@@ -56,6 +56,12 @@ def run_seed(experiment: str, params: dict[str, object], seed: int, outputs: Pat
     return value
 
 
+def _as_trained(trial: optuna.trial.FrozenTrial) -> dict[str, object]:
+    """The trial's parameters and its step count: a study may train longer than the
+    experiment's own default (focal_depth trains the demo's recipe for 1500 steps)."""
+    return {**trial.params, "train.num_steps": int(trial.user_attrs["steps"])}
+
+
 def _matches(metrics: dict, params: dict[str, object]) -> bool:
     config = metrics["config"]
     for name, value in params.items():
@@ -89,11 +95,11 @@ def main(argv: list[str] | None = None) -> int:
           f"baseline trial {baseline.number} ({baseline.value:.3f})", flush=True)
 
     print(f"best trial {best.number}, fresh seeds {args.seeds}:")
-    fresh = SeedStats(tuple(run_seed(args.experiment, best.params, s, args.outputs)
+    fresh = SeedStats(tuple(run_seed(args.experiment, _as_trained(best), s, args.outputs)
                             for s in args.seeds))
     print(f"baseline trial {baseline.number}, its study run + seeds {args.baseline_seeds}:")
     base = SeedStats((float(baseline.value), *(
-        run_seed(args.experiment, baseline.params, s, args.outputs)
+        run_seed(args.experiment, _as_trained(baseline), s, args.outputs)
         for s in args.baseline_seeds)))
 
     print()
