@@ -3,8 +3,9 @@
 Runs `python -m sweep experiment=demo <overrides>` in a fresh process per repeat, times it
 from outside, and splits the time with the run's own `phase_seconds` (metrics.json):
 training steps, the first step (tracing), evaluation (model and COCO scoring), checkpoints,
-logging, model build and TF import. What no phase covers (interpreter start, Hydra,
-data and pipeline.config, reports) is "outside". Overhead = wall - train_steps.
+logging, model build, TF import, the preview picture and timing the trained model. What no
+phase covers (interpreter start, Hydra, data and pipeline.config, reports) is "outside".
+Overhead = wall - train_steps.
 
 Usage: python benchmarks/trial_overhead.py [--repeats 3] [overrides ...]
 """
@@ -23,7 +24,7 @@ from pathlib import Path
 from determinism import REPO, cpu_name
 
 PHASES = ("train_steps", "first_step", "eval_detect", "eval_score", "checkpoint", "logging",
-          "build", "tf_import", "outside")
+          "build", "tf_import", "preview", "inference", "outside")
 
 
 def one_run(overrides: list[str], outputs: Path, data_dir: Path) -> dict[str, float]:

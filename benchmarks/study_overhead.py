@@ -1,0 +1,101 @@
+"""Per-trial overhead in a finished study: what a worker spends outside train and eval steps.
+
+A study worker imports TensorFlow once and then runs trial after trial, so a trial's
+overhead is not a plain run's: no interpreter start, no TF import, but the sampler, the
+storage round trips and Hydra's per-job setup. This reads the trials of a finished study
+(its storage) and each trial's metrics.json (`run_dir` user attribute), and splits every
+COMPLETE trial's wall time (Optuna's start to complete) into:
+
+- train_steps and eval (detection + COCO scoring), the work itself;
+- overhead: everything else (Hydra job, pipeline.config, model build, tracing the train
+  step, checkpoints, logging, preview, latency and FLOPs, storage writes).
+
+It also reports the gaps between one trial's end and the next one's start (sampling and
+storage), and the whole study's share of overhead, from the first trial's start to the
+last one's end. PRUNED trials are left out of the per-trial table: they stop at their first
+evaluation, so their overhead share is larger by design.
+
+Usage: python benchmarks/study_overhead.py --storage outputs/studies/journal.log
+       [--study focal_depth]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+from pathlib import Path
+
+import optuna
+from determinism import cpu_name
+
+from hydra_plugins.tfod_optuna_sweeper.storage import open_storage, resolve_storage
+
+WORK = ("train_steps", "eval_detect", "eval_score")
+SHOWN = ("first_step", "build", "inference", "checkpoint", "logging", "preview")
+
+
+def _phases(trial: optuna.trial.FrozenTrial) -> dict[str, float]:
+    """The trial's phase_seconds (empty for a trial pruned before it wrote them)."""
+    metrics = json.loads((Path(trial.user_attrs["run_dir"]) / "metrics.json").read_text())
+    return metrics.get("phase_seconds") or {}
+
+
+def trial_split(trial: optuna.trial.FrozenTrial) -> dict[str, float]:
+    """Seconds of one trial: its wall, train steps, eval, overhead and the named phases."""
+    phases = _phases(trial)
+    wall = (trial.datetime_complete - trial.datetime_start).total_seconds()
+    split = {"wall": wall, "train_steps": phases.get("train_steps", 0.0),
+             "eval": phases.get("eval_detect", 0.0) + phases.get("eval_score", 0.0)}
+    split["overhead"] = wall - sum(phases.get(name, 0.0) for name in WORK)
+    split.update({name: phases.get(name, 0.0) for name in SHOWN})
+    return split
+
+
+def _row(label: str, values: list[float], walls: list[float]) -> str:
+    shares = [value / wall for value, wall in zip(values, walls, strict=True)]
+    return (f"| {label} | {statistics.median(values):.1f} | {min(values):.1f} | "
+            f"{max(values):.1f} | {100 * statistics.median(shares):.1f}% |")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--storage", default="outputs/studies/journal.log")
+    parser.add_argument("--study", default="focal_depth")
+    args = parser.parse_args()
+    storage = open_storage(resolve_storage(args.storage, Path.cwd()))
+    study = optuna.load_study(study_name=args.study, storage=storage)
+    finished = sorted((t for t in study.trials if t.datetime_complete is not None
+                       and "run_dir" in t.user_attrs), key=lambda t: t.datetime_start)
+    complete = [t for t in finished if t.state == optuna.trial.TrialState.COMPLETE]
+    if not complete:
+        raise SystemExit(f"error: study {args.study!r} has no COMPLETE trial with a run_dir")
+    splits = [trial_split(t) for t in complete]
+    walls = [s["wall"] for s in splits]
+    print(f"CPU: {cpu_name()}")
+    print(f"command: python benchmarks/study_overhead.py --storage {args.storage} "
+          f"--study {args.study}")
+    print(f"{len(complete)} COMPLETE trials of {len(finished)} finished")
+    print()
+    print("| part of a COMPLETE trial | median s | min s | max s | median share of wall |")
+    print("|---|---|---|---|---|")
+    for name in ("train_steps", "eval", "overhead", *SHOWN, "wall"):
+        print(_row(name, [s[name] for s in splits], walls))
+    gaps = [(after.datetime_start - before.datetime_complete).total_seconds()
+            for before, after in zip(finished, finished[1:], strict=False)]
+    if gaps:
+        print(f"\nbetween trials (one's end to the next one's start): median "
+              f"{statistics.median(gaps):.1f} s, max {max(gaps):.1f} s over {len(gaps)} gaps")
+    timed = [t for t in finished if _phases(t)]
+    if len(timed) < len(finished):
+        print(f"whole study: not computed, {len(finished) - len(timed)} finished trials have "
+              f"no phase_seconds (pruned before they were written)")
+        return
+    study_wall = (finished[-1].datetime_complete - finished[0].datetime_start).total_seconds()
+    work = sum(sum(_phases(t).get(name, 0.0) for name in WORK) for t in finished)
+    print(f"whole study, {len(finished)} trials: {study_wall / 60:.1f} min, of which "
+          f"{100 * (1 - work / study_wall):.1f}% outside train and eval steps")
+
+if __name__ == "__main__":
+    main()
