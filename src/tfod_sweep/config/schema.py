@@ -189,6 +189,7 @@ class TrainConfig:
     seed: int = MISSING
     deterministic: bool = MISSING
     steps_per_call: int = MISSING
+    input_autotune: bool = MISSING
 
 
 @dataclass

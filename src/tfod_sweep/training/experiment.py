@@ -171,7 +171,7 @@ def _train(cfg: DictConfig, run_dir: Path, pipeline_path: Path,
     if reporter is not None:  # so PRUNED and FAIL trials still point at their run
         reporter.set_user_attrs({"run_dir": str(run_dir), "pipeline_config": str(pipeline_path)})
     with times.phase("build"):
-        setup = build_setup(pipeline_path, run_dir)
+        setup = build_setup(pipeline_path, run_dir, input_autotune=cfg.train.input_autotune)
         latest = setup.manager.latest_checkpoint
         if latest:
             setup.checkpoint.restore(latest).expect_partial()

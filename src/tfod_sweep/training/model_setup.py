@@ -44,7 +44,20 @@ def restore_fine_tune_checkpoint(setup: TrainingSetup) -> None:
     )
 
 
-def build_setup(pipeline_path: Path, model_dir: Path, max_checkpoints: int = 3) -> TrainingSetup:
+def _autotuned(dataset: tf.data.Dataset, enabled: bool) -> tf.data.Dataset:
+    """`dataset` with tf.data's autotuning on or off.
+
+    Why off by default: when an autotuned iterator is deleted, TF 2.15 waits for its tuning
+    thread, which sleeps for a period that grows to a minute, so a run stalled for up to
+    that long after its last evaluation, outside every timed phase.
+    """
+    options = tf.data.Options()
+    options.autotune.enabled = enabled
+    return dataset.with_options(options)
+
+
+def build_setup(pipeline_path: Path, model_dir: Path, max_checkpoints: int = 3,
+                input_autotune: bool = False) -> TrainingSetup:
     """Build model, datasets, optimizer and a checkpoint manager rooted at `model_dir`."""
     configs = config_util.get_configs_from_pipeline_file(str(pipeline_path))
     model_config, train_config = configs["model"], configs["train_config"]
@@ -58,14 +71,14 @@ def build_setup(pipeline_path: Path, model_dir: Path, max_checkpoints: int = 3) 
     # tracing gives the same graph ~10x faster (benchmarks/README.md).
     train_input = tf.autograph.experimental.do_not_convert(inputs.train_input)
     eval_input = tf.autograph.experimental.do_not_convert(inputs.eval_input)
-    train_dataset = train_input(
+    train_dataset = _autotuned(train_input(
         train_config=train_config, train_input_config=configs["train_input_config"],
         model_config=model_config, model=model,
-    ).repeat()
-    eval_dataset = eval_input(
+    ).repeat(), input_autotune)
+    eval_dataset = _autotuned(eval_input(
         eval_config=configs["eval_config"], eval_input_config=eval_input_config,
         model_config=model_config, model=model,
-    )
+    ), input_autotune)
     global_step = tf.Variable(0, trainable=False, dtype=tf.int64, name="global_step")
     optimizer, (learning_rate,) = optimizer_builder.build(
         train_config.optimizer, global_step=global_step)
