@@ -47,9 +47,8 @@ def restore_fine_tune_checkpoint(setup: TrainingSetup) -> None:
 def _autotuned(dataset: tf.data.Dataset, enabled: bool) -> tf.data.Dataset:
     """`dataset` with tf.data's autotuning on or off.
 
-    Why off by default: when an autotuned iterator is deleted, TF 2.15 waits for its tuning
-    thread, which sleeps for a period that grows to a minute, so a run stalled for up to
-    that long after its last evaluation, outside every timed phase.
+    Why a switch: off, no run stalls when TF 2.15 deletes an iterator and waits for the
+    tuning thread (asleep for up to a minute); on, training reads its input faster.
     """
     options = tf.data.Options()
     options.autotune.enabled = enabled
@@ -57,7 +56,7 @@ def _autotuned(dataset: tf.data.Dataset, enabled: bool) -> tf.data.Dataset:
 
 
 def build_setup(pipeline_path: Path, model_dir: Path, max_checkpoints: int = 3,
-                input_autotune: bool = False) -> TrainingSetup:
+                input_autotune: bool = True) -> TrainingSetup:
     """Build model, datasets, optimizer and a checkpoint manager rooted at `model_dir`."""
     configs = config_util.get_configs_from_pipeline_file(str(pipeline_path))
     model_config, train_config = configs["model"], configs["train_config"]
