@@ -36,6 +36,18 @@ def cpu_name() -> str:
     return f"{model}, {os.cpu_count()} cores, {avx512}"
 
 
+def render_demo(outputs: Path, *overrides: str) -> Path:
+    """Render the demo without training (its dataset and pipeline.config); return the config.
+
+    Benchmarks call it once before their timed runs, so no timed run generates data.
+    """
+    subprocess.run([sys.executable, "-m", "sweep", "experiment=demo", "dry_run=true",
+                    f"paths.outputs={outputs}", *overrides], cwd=REPO, check=True,
+                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    (config,) = outputs.glob("runs/*/pipeline.config")
+    return config
+
+
 def images_per_second(deterministic: bool, steps: int, overrides: list[str],
                       workdir: Path, data_dir: Path) -> float:
     """Train once and return the run's own images/s."""

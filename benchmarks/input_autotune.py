@@ -25,7 +25,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from determinism import REPO, cpu_name
+from determinism import REPO, cpu_name, render_demo
 
 SETTINGS = (True, False)
 
@@ -64,9 +64,7 @@ def main() -> None:
     runs: dict[bool, list[dict[str, float]]] = {s: [] for s in SETTINGS}
     with tempfile.TemporaryDirectory() as tmp:
         data_dir = Path(tmp) / "data"
-        subprocess.run([sys.executable, "-m", "sweep", "experiment=demo", "dry_run=true",
-                        f"paths.outputs={tmp}/dry", f"paths.data_dir={data_dir}"],
-                       cwd=REPO, check=True, stdout=subprocess.DEVNULL)
+        render_demo(Path(tmp) / "dry", f"paths.data_dir={data_dir}")
         for round_number in range(args.rounds):
             for autotune in SETTINGS:
                 outputs = Path(tmp) / f"round{round_number}-{autotune}"

@@ -20,7 +20,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from determinism import REPO, cpu_name
+from determinism import REPO, cpu_name, render_demo
 
 VARIANTS = ("plain", "autograph")
 
@@ -40,15 +40,6 @@ def child(variant: str, pipeline: Path, model_dir: Path) -> None:
     print(f"{time.perf_counter() - tic:.3f}")
 
 
-def render(outputs: Path, overrides: list[str]) -> Path:
-    """The demo's pipeline.config (and its data), rendered without training."""
-    subprocess.run([sys.executable, "-m", "sweep", "experiment=demo", "dry_run=true",
-                    f"paths.outputs={outputs}", *overrides], cwd=REPO, check=True,
-                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    (config,) = outputs.glob("runs/*/pipeline.config")
-    return config
-
-
 def main() -> None:
     if len(sys.argv) > 1 and sys.argv[1] == "--child":
         child(sys.argv[2], Path(sys.argv[3]), Path(sys.argv[4]))
@@ -60,7 +51,7 @@ def main() -> None:
     args = parser.parse_args()
     seconds: dict[str, list[float]] = {variant: [] for variant in VARIANTS}
     with tempfile.TemporaryDirectory() as tmp:
-        pipeline = render(Path(tmp) / "render", args.overrides)
+        pipeline = render_demo(Path(tmp) / "render", *args.overrides)
         for round_number in range(args.rounds):
             for variant in VARIANTS:
                 out = subprocess.run(

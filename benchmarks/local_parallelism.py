@@ -28,7 +28,7 @@ import time
 from pathlib import Path
 from statistics import median
 
-from determinism import REPO, cpu_name
+from determinism import REPO, cpu_name, render_demo
 
 #: key: (label, n_jobs, environment). n_jobs=1 always runs: the others are compared with it.
 VARIANTS: dict[str, tuple[str, int, dict[str, str]]] = {
@@ -79,9 +79,7 @@ def main() -> None:
     depths: dict[str, list[float]] = {}
     with tempfile.TemporaryDirectory() as tmp:
         data_dir = Path(tmp) / "data"
-        subprocess.run([sys.executable, "-m", "sweep", "experiment=demo", "dry_run=true",
-                        f"paths.outputs={tmp}/dry", f"paths.data_dir={data_dir}"],
-                       cwd=REPO, check=True, stdout=subprocess.DEVNULL)
+        render_demo(Path(tmp) / "dry", f"paths.data_dir={data_dir}")
         for round_number in range(args.rounds):
             for key in keys:
                 label, jobs, env = VARIANTS[key]

@@ -41,9 +41,8 @@ def _phases(trial: optuna.trial.FrozenTrial) -> dict[str, float]:
     return metrics.get("phase_seconds") or {}
 
 
-def trial_split(trial: optuna.trial.FrozenTrial) -> dict[str, float]:
+def trial_split(trial: optuna.trial.FrozenTrial, phases: dict[str, float]) -> dict[str, float]:
     """Seconds of one trial: its wall, train steps, eval, overhead and the named phases."""
-    phases = _phases(trial)
     wall = (trial.datetime_complete - trial.datetime_start).total_seconds()
     split = {"wall": wall, "train_steps": phases.get("train_steps", 0.0),
              "eval": phases.get("eval_detect", 0.0) + phases.get("eval_score", 0.0)}
@@ -71,7 +70,8 @@ def main() -> None:
     complete = [t for t in finished if t.state == optuna.trial.TrialState.COMPLETE]
     if not complete:
         raise SystemExit(f"error: study {args.study!r} has no COMPLETE trial with a run_dir")
-    splits = [trial_split(t) for t in complete]
+    phases = {t.number: _phases(t) for t in finished}
+    splits = [trial_split(t, phases[t.number]) for t in complete]
     walls = [s["wall"] for s in splits]
     print(f"CPU: {cpu_name()}")
     print(f"command: python benchmarks/study_overhead.py --storage {args.storage} "
@@ -87,13 +87,13 @@ def main() -> None:
     if gaps:
         print(f"\nbetween trials (one's end to the next one's start): median "
               f"{statistics.median(gaps):.1f} s, max {max(gaps):.1f} s over {len(gaps)} gaps")
-    timed = [t for t in finished if _phases(t)]
-    if len(timed) < len(finished):
-        print(f"whole study: not computed, {len(finished) - len(timed)} finished trials have "
-              f"no phase_seconds (pruned before they were written)")
+    untimed = sum(not phases[t.number] for t in finished)
+    if untimed:
+        print(f"whole study: not computed, {untimed} finished trials have no phase_seconds "
+              f"(pruned before they were written)")
         return
     study_wall = (finished[-1].datetime_complete - finished[0].datetime_start).total_seconds()
-    work = sum(sum(_phases(t).get(name, 0.0) for name in WORK) for t in finished)
+    work = sum(phases[t.number].get(name, 0.0) for t in finished for name in WORK)
     print(f"whole study, {len(finished)} trials: {study_wall / 60:.1f} min, of which "
           f"{100 * (1 - work / study_wall):.1f}% outside train and eval steps")
 

@@ -20,7 +20,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from determinism import REPO, cpu_name
+from determinism import REPO, cpu_name, render_demo
 
 STEPS = 4
 
@@ -68,10 +68,7 @@ def main() -> None:
     results: dict[bool, list[dict]] = {True: [], False: []}
     with tempfile.TemporaryDirectory() as tmp:
         workdir = Path(tmp)
-        subprocess.run([sys.executable, "-m", "sweep", "experiment=demo", "dry_run=true",
-                        f"paths.outputs={workdir}"], cwd=REPO, check=True,
-                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        (pipeline,) = workdir.glob("runs/*/pipeline.config")
+        pipeline = render_demo(workdir)
         for repeat in range(args.repeats):
             for autograph in (True, False):
                 results[autograph].append(measure(pipeline, workdir, autograph))

@@ -21,7 +21,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from determinism import REPO, cpu_name
+from determinism import REPO, cpu_name, render_demo
 
 PHASES = ("train_steps", "first_step", "eval_detect", "eval_score", "checkpoint", "logging",
           "build", "tf_import", "preview", "inference", "outside")
@@ -50,11 +50,7 @@ def main() -> None:
     runs: list[dict[str, float]] = []
     with tempfile.TemporaryDirectory() as tmp:
         data_dir = Path(tmp) / "data"
-        # Generate the dataset once, outside the timed runs.
-        subprocess.run([sys.executable, "-m", "sweep", "experiment=demo", "dry_run=true",
-                        f"paths.outputs={tmp}/dry", f"paths.data_dir={data_dir}",
-                        *args.overrides], cwd=REPO, check=True, stdout=subprocess.DEVNULL,
-                       stderr=subprocess.DEVNULL)
+        render_demo(Path(tmp) / "dry", f"paths.data_dir={data_dir}", *args.overrides)
         for repeat in range(args.repeats):
             runs.append(one_run(args.overrides, Path(tmp) / f"run{repeat}", data_dir))
             print(f"repeat {repeat + 1}: wall {runs[-1]['wall']:.1f} s", file=sys.stderr)
