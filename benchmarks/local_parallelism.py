@@ -1,11 +1,16 @@
-"""Trials per hour of a local study: one worker, two workers, two workers of one thread each.
+"""Trials per hour of a local study: one worker against two.
 
 Runs a reduced focal_depth study (the same sampler seed and n_trials each time) in a fresh
 output dir per variant, the variants one after another, and times each from outside:
 - `n_jobs=1`: one worker process using TensorFlow's default thread pools (all cores);
-- `n_jobs=2`: two worker processes sharing the cores, default pools in each;
-- `n_jobs=2, 1 thread`: two workers, each with one intra-op and one inter-op thread
-  (TF_NUM_INTRAOP_THREADS / TF_NUM_INTEROP_THREADS), so they do not oversubscribe.
+- `n_jobs=2`: two worker processes as the sweeper runs them by default: cores // 2
+  TensorFlow threads each, and history_lag 1 (a trial waits for all but the newest
+  older trial to finish before it is sampled, so the study is repeatable);
+- `n_jobs=2, no lag`: the same with history_lag=0 (no waiting, not repeatable);
+- `n_jobs=2, all threads`: two workers with TensorFlow's default pools each (the
+  thread variables set to 0), so they oversubscribe the cores.
+Trials train to the end (eval_every = steps), so every variant does the same work.
+The seconds the trials of each variant waited for older ones are printed.
 
 The variants run interleaved, one round after another (--rounds), and the table gives each
 variant's median, min and max wall time and its median ratio to `n_jobs=1` within a round.
@@ -31,26 +36,42 @@ from statistics import median
 from determinism import REPO, cpu_name, render_demo
 
 #: key: (label, n_jobs, environment). n_jobs=1 always runs: the others are compared with it.
-VARIANTS: dict[str, tuple[str, int, dict[str, str]]] = {
-    "1": ("n_jobs=1", 1, {}),
-    "2": ("n_jobs=2", 2, {}),
-    "2x1": ("n_jobs=2, 1 thread each", 2, {"TF_NUM_INTRAOP_THREADS": "1",
-                                           "TF_NUM_INTEROP_THREADS": "1"}),
+#: key: (label, extra overrides, environment). n_jobs=1 always runs: the others are
+#: compared with it.
+VARIANTS: dict[str, tuple[str, list[str], dict[str, str]]] = {
+    "1": ("n_jobs=1", ["hydra.sweeper.n_jobs=1"], {}),
+    "2": ("n_jobs=2", ["hydra.sweeper.n_jobs=2"], {}),
+    "2free": ("n_jobs=2, no lag", ["hydra.sweeper.n_jobs=2", "hydra.sweeper.history_lag=0"], {}),
+    "2all": ("n_jobs=2, all threads", ["hydra.sweeper.n_jobs=2"],
+             {"TF_NUM_INTRAOP_THREADS": "0", "TF_NUM_INTEROP_THREADS": "0"}),
 }
+_THREADS = ("TF_NUM_INTRAOP_THREADS", "TF_NUM_INTEROP_THREADS")
 
 
-def run_study(jobs: int, env: dict[str, str], trials: int, steps: int, outputs: Path,
-              data_dir: Path) -> float:
+def run_study(overrides: list[str], env: dict[str, str], trials: int, steps: int,
+              outputs: Path, data_dir: Path) -> float:
     """Run the reduced study to its end; return its wall seconds."""
     command = [sys.executable, "-m", "sweep", "-m", "hparams_search=focal_depth",
-               f"hydra.sweeper.n_trials={trials}", f"hydra.sweeper.n_jobs={jobs}",
+               f"hydra.sweeper.n_trials={trials}", *overrides,
                f"train.num_steps={steps}", f"train.eval_every={steps}",
                f"train.checkpoint_every={steps}", f"paths.outputs={outputs}",
                f"paths.data_dir={data_dir}"]
+    base = {k: v for k, v in os.environ.items() if k not in _THREADS}
     tic = time.perf_counter()
     subprocess.run(command, cwd=REPO, check=True, stdout=subprocess.DEVNULL,
-                   stderr=subprocess.DEVNULL, env={**os.environ, **env})
+                   stderr=subprocess.DEVNULL, env={**base, **env})
     return time.perf_counter() - tic
+
+
+def history_waits(outputs: Path) -> list[float]:
+    """Seconds each trial waited for older trials before it was sampled (0: no wait)."""
+    import optuna
+    from optuna.storages import JournalStorage
+    from optuna.storages.journal import JournalFileBackend
+
+    journal = JournalFileBackend(str(outputs / "studies" / "journal.log"))
+    study = optuna.load_study(study_name="focal_depth", storage=JournalStorage(journal))
+    return [float(t.user_attrs.get("history_wait_seconds", 0.0)) for t in study.trials]
 
 
 def trial_depths(outputs: Path) -> list[float]:
@@ -68,7 +89,7 @@ def main() -> None:
     parser.add_argument("--trials", type=int, default=4)
     parser.add_argument("--steps", type=int, default=300)
     parser.add_argument("--rounds", type=int, default=3)
-    parser.add_argument("--variants", default="1,2,2x1",
+    parser.add_argument("--variants", default="1,2",
                         help=f"comma-separated keys of {sorted(VARIANTS)}")
     args = parser.parse_args()
     keys = ["1"] + [k for k in args.variants.split(",") if k != "1"]
@@ -82,13 +103,13 @@ def main() -> None:
         render_demo(Path(tmp) / "dry", f"paths.data_dir={data_dir}")
         for round_number in range(args.rounds):
             for key in keys:
-                label, jobs, env = VARIANTS[key]
+                label, overrides, env = VARIANTS[key]
                 outputs = Path(tmp) / f"round{round_number}-{key}"
-                wall = run_study(jobs, env, args.trials, args.steps, outputs, data_dir)
+                wall = run_study(overrides, env, args.trials, args.steps, outputs, data_dir)
                 walls[key].append(wall)
                 depths[key] = trial_depths(outputs)
                 print(f"round {round_number + 1}, {label}: {wall:.0f} s, depths "
-                      f"{depths[key]}", file=sys.stderr)
+                      f"{depths[key]}, waits {history_waits(outputs)} s", file=sys.stderr)
     print(f"CPU: {cpu_name()}")
     print(f"command: python benchmarks/local_parallelism.py --trials {args.trials} "
           f"--steps {args.steps} --rounds {args.rounds} --variants {','.join(keys)}")

@@ -127,6 +127,7 @@ def test_n_jobs_workers_run_trials_concurrently_without_batches(toy: Toy) -> Non
     # Trial x=0.95 is slow (3 steps x 5 s); the other three take well under a second.
     result = toy.run(
         "hydra.sweeper.n_jobs=2",
+        "hydra.sweeper.history_lag=0",  # no waiting for older trials (test_history_lag.py)
         "hydra.sweeper.pruner=null",
         "hydra.sweeper.enqueue=[{x:0.95},{x:0.1},{x:0.2},{x:0.3}]",
         "num_steps=3",

@@ -23,7 +23,13 @@ does). Plain ``-m a=1,2`` multiruns keep Hydra's basic sweeper. Keys of
   machines, give every worker one shared folder); see ``_evidence.py``;
 * ``n_trials`` [20]: the study's total; re-running the command resumes and runs only
   the missing trials, extra workers share the same total;
-* ``n_jobs`` [1]: local worker processes, each taking the next trial when free;
+* ``n_jobs`` [1]: local worker processes, each taking the next trial when free, each
+  with ``cores // n_jobs`` TensorFlow threads unless ``TF_NUM_INTRAOP_THREADS`` /
+  ``TF_NUM_INTEROP_THREADS`` say otherwise;
+* ``history_lag`` [null = n_jobs - 1]: trial k's sampler and pruner see only trials
+  numbered below k - history_lag, once they have finished, so a parallel study is as
+  repeatable as a sequential one (see ``_history.py``); 0 with several workers: faster
+  when trial lengths differ a lot, but which points are searched depends on timing;
 * ``max_failure_rate`` [0.25]: stop once FAIL trials exceed this fraction of
   ``n_trials`` (trials stopped by Ctrl-C do not count);
 * ``sampler`` [tpe, seed 42] and ``pruner`` [median]: config groups

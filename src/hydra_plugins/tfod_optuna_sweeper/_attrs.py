@@ -16,6 +16,9 @@ DISCARDED = "discarded"
 INTERMEDIATE_VALUES = "intermediate_values"
 """``{"<step>": value}``: the learning curve of a multi-objective trial, where Optuna
 keeps no intermediate values."""
+HISTORY_WAIT = "history_wait_seconds"
+"""Seconds a trial waited, before sampling, for older trials to finish (``_history``);
+set only when it waited a second or more."""
 VALUES_PER_SEED = "values_per_seed"
 """A multi-objective trial with several seeds: one list of objective values per seed
 (``value_per_seed`` holds the single objective's values otherwise)."""

@@ -4,7 +4,7 @@ Several workers (``n_jobs`` processes, or separate commands) share one study, so
 slot free? then create a trial" must be atomic:
 
 * File storages (journal file, SQLite): the whole step — reap lost trials, count slots,
-  ``ask``, sample parameters — runs under an ``fcntl`` lock next to the storage file.
+  ``ask`` — runs under an ``fcntl`` lock next to the storage file.
   The kernel drops it if its holder is killed, so a SIGKILL never wedges the others.
 * Server databases (PostgreSQL, MySQL, Redis) have no shared local file. There the
   worker asks first and checks afterwards: trials are numbered in creation order, so
@@ -19,18 +19,20 @@ import contextlib
 import logging
 import warnings
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import NoReturn
 
 import optuna
 from hydra.core.override_parser.overrides_parser import OverridesParser
 from optuna.trial import TrialState
 
-from hydra_plugins.tfod_optuna_sweeper._attrs import DISCARDED, FAIL_REASON
+from hydra_plugins.tfod_optuna_sweeper._attrs import DISCARDED, FAIL_REASON, HISTORY_WAIT
 from hydra_plugins.tfod_optuna_sweeper._budget import failed_trials, max_failures, slot_trials
 from hydra_plugins.tfod_optuna_sweeper._errors import StudyStopped
 from hydra_plugins.tfod_optuna_sweeper._factory import build_sampler
 from hydra_plugins.tfod_optuna_sweeper._heartbeat import HeartbeatThread, reap_stale_trials
+from hydra_plugins.tfod_optuna_sweeper._history import LaggedSampler, wait_for_history
 from hydra_plugins.tfod_optuna_sweeper._search_space import SearchSpace, suggest_overrides
 from hydra_plugins.tfod_optuna_sweeper._settings import Settings
 from tfod_sweep.errors import one_line
@@ -41,11 +43,11 @@ log = logging.getLogger(__name__)
 
 @dataclass
 class Claim:
-    """A trial this worker owns: RUNNING, heartbeat started, parameters sampled."""
+    """A trial this worker owns: RUNNING, heartbeat started; ``sample`` fills overrides."""
 
     trial: optuna.Trial
-    overrides: list[str]
     heartbeat: HeartbeatThread
+    overrides: list[str] = field(default_factory=list)
     #: The job's output dir, set once the job is launched (its files become evidence).
     run_dir: Path | None = None
 
@@ -98,7 +100,7 @@ class Claimer:
             )
 
     def claim(self) -> Claim | None:
-        """The next trial to run, or None when every slot is taken."""
+        """The next trial to run, or None when every slot is taken; then call ``sample``."""
         with self._exclusive():
             reap_stale_trials(self._study)
             self.check_failures()
@@ -113,28 +115,51 @@ class Claimer:
                 trial = self._study.ask()
             heartbeat = HeartbeatThread(self._study._storage, trial._trial_id)
             heartbeat.start()
+            claim = Claim(trial, heartbeat)
             try:
                 if self._lock is None and not self._within_budget(trial):
                     heartbeat.stop()
                     self._discard(trial)
                     return None
-                if self._lock is None or trial.number != len(trials):
-                    # Without a lock two workers can read the same trial count and seed
-                    # alike; and enqueued points (WAITING trials) all exist before the
-                    # first runs, so the count stays put while they are taken and their
-                    # unlisted parameters would all be drawn alike. The trial number the
-                    # storage assigned is unique.
-                    self._study.sampler = build_sampler(self._settings.sampler, trial.number)
-                overrides = suggest_overrides(trial, self._space, self._parser)
             except BaseException as exc:
-                heartbeat.stop()
-                reason = one_line(exc)
-                trial.set_user_attr(FAIL_REASON, reason)
-                self._study.tell(trial, state=TrialState.FAIL)
-                if isinstance(exc, Exception):
-                    raise StudyStopped(f"trial {trial.number} could not start: {reason}") from None
-                raise
-            return Claim(trial, overrides, heartbeat)
+                self._abandon(claim, exc)
+            return claim
+
+    def sample(self, claim: Claim) -> None:
+        """Wait for the trial's history (``_history``), then draw its parameters.
+
+        Outside the claim lock: the wait may be long, and Ctrl-C must reach it.
+        """
+        trial, lag = claim.trial, self._settings.history_lag or 0
+        try:
+            waited = wait_for_history(self._study, trial.number, lag, self._poll_seconds(),
+                                      self._reap) if lag else 0.0
+            if waited >= 1.0:
+                trial.set_user_attr(HISTORY_WAIT, round(waited, 1))
+            # Seeded by the trial number the storage assigned: unique, even for enqueued
+            # points (WAITING trials), which all exist before the first one runs.
+            sampler = build_sampler(self._settings.sampler, trial.number)
+            self._study.sampler = LaggedSampler(sampler, lag) if lag else sampler
+            claim.overrides = suggest_overrides(trial, self._space, self._parser)
+        except BaseException as exc:
+            self._abandon(claim, exc)
+
+    def _poll_seconds(self) -> float:
+        return min(5.0, float(self._settings.heartbeat_interval or 5))
+
+    def _reap(self) -> None:
+        with self._exclusive():
+            reap_stale_trials(self._study)
+
+    def _abandon(self, claim: Claim, exc: BaseException) -> NoReturn:
+        """FAIL a trial that never started, with the reason; re-raise Ctrl-C as it is."""
+        claim.heartbeat.stop()
+        reason = one_line(exc)
+        claim.trial.set_user_attr(FAIL_REASON, reason)
+        self._study.tell(claim.trial, state=TrialState.FAIL)
+        if isinstance(exc, Exception):
+            raise StudyStopped(f"trial {claim.trial.number} could not start: {reason}") from None
+        raise exc
 
     def _within_budget(self, trial: optuna.Trial) -> bool:
         numbers = [t.number for t in slot_trials(self._study.get_trials(deepcopy=False))]

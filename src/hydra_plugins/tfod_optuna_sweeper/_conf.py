@@ -143,8 +143,14 @@ class TfodOptunaSweeperConf:
     artifact_dir: str | None = None
     # Total trials of the study, across resumes and workers.
     n_trials: int = 20
-    # Local worker processes running trials at the same time (this one included).
+    # Local worker processes running trials at the same time (this one included). With
+    # several, each gets cores // n_jobs TensorFlow threads (unless TF_NUM_INTRAOP_THREADS
+    # / TF_NUM_INTEROP_THREADS are set), so they do not fight over the cores.
     n_jobs: int = 1
+    # Trial k's sampler and pruner see only trials numbered below k - history_lag, and it
+    # waits for those to finish: the study then depends on its seed and this lag, not on
+    # which worker finished first. null: n_jobs - 1 (0, the sequential study, for one).
+    history_lag: int | None = None
     # Stop once FAIL trials exceed this fraction of n_trials (Ctrl-C'd trials excluded).
     max_failure_rate: float = 0.25
     sampler: Any = MISSING

@@ -39,7 +39,7 @@ from hydra_plugins.tfod_optuna_sweeper._storage import (
 )
 from hydra_plugins.tfod_optuna_sweeper._summary import summary
 from hydra_plugins.tfod_optuna_sweeper._trial import Outcome, TrialRunner
-from hydra_plugins.tfod_optuna_sweeper._workers import WorkerPool, is_extra_worker
+from hydra_plugins.tfod_optuna_sweeper._workers import WorkerPool, is_extra_worker, share_cores
 from tfod_sweep.errors import SweepError, one_line
 from tfod_sweep.fileio import atomic_write_text
 from tfod_sweep.study_fit import fit_study
@@ -160,7 +160,8 @@ class SweepRunner:
                 f"cannot write {sweep_dir / 'multirun.yaml'}: {one_line(exc)}; make the "
                 "outputs writable (or free space) and re-run"
             ) from None
-        pool = WorkerPool(settings.n_jobs - 1, sweep_dir)
+        share_cores(settings.n_jobs)
+        pool = WorkerPool(settings.n_jobs - 1, sweep_dir, settings.history_lag or 0)
         log.info(
             "study %r: %d trials in %s, %d worker(s)",
             settings.study_name,
@@ -217,7 +218,7 @@ class SweepRunner:
                 raise Interrupted("stopped before a trial started")
             if claim is not None:
                 waiting_logged = False
-                self._run(claim)
+                self._run(claimer, claim)
                 continue
             running = self._study.get_trials(deepcopy=False, states=(TrialState.RUNNING,))
             if not running or self._settings.heartbeat_interval is None:
@@ -231,9 +232,14 @@ class SweepRunner:
                 waiting_logged = True
             time.sleep(min(5.0, float(self._settings.heartbeat_interval)))
 
-    def _run(self, claim: Claim) -> None:
+    def _run(self, claimer: Claimer, claim: Claim) -> None:
         outcome: Outcome | None = None
         stopped: KeyboardInterrupt | None = None
+        try:
+            claimer.sample(claim)
+        except KeyboardInterrupt as exc:  # the trial is already FAIL, with the reason
+            raise Interrupted(f"trial {claim.trial.number} marked FAIL before it started: "
+                              f"{exc}") from None
         try:
             outcome = self._runner.launch(claim)
         except KeyboardInterrupt as exc:

@@ -88,6 +88,14 @@ def check_multi_objective(directions: list[str], sampler: Any, pruner: Any) -> N
         )
 
 
+def history_lag(sweeper: Any) -> int:
+    """``history_lag``, or ``n_jobs - 1`` when it is null (see ``_history``)."""
+    lag = _int(sweeper, "history_lag", 0, optional=True)
+    if lag is None:
+        return int(_int(sweeper, "n_jobs", 1)) - 1  # type: ignore[arg-type]
+    return lag
+
+
 def load_settings(cfg: DictConfig) -> TfodOptunaSweeperConf:
     """Read and check ``hydra.sweeper``; every problem is a one-line SweeperError."""
     try:
@@ -118,6 +126,14 @@ def load_settings(cfg: DictConfig) -> TfodOptunaSweeperConf:
     storage = resolved.get("storage")
     sampler, pruner = _container(resolved.get("sampler")), _container(resolved.get("pruner"))
     check_multi_objective(directions, sampler, pruner)
+    n_jobs = _int(resolved, "n_jobs", 1)
+    lag = history_lag(resolved)
+    if lag and heartbeat is None:
+        raise SweeperError(
+            f"hydra.sweeper.history_lag={lag} waits for older trials, and without heartbeats "
+            "a dead worker's trial would be awaited forever: set heartbeat_interval, or "
+            "history_lag=0 (a parallel study that is not repeatable)"
+        )
     artifact_dir = resolved.get("artifact_dir")
     if artifact_dir is not None and not str(artifact_dir).strip():
         raise SweeperError("hydra.sweeper.artifact_dir must be a folder path or null")
@@ -128,7 +144,8 @@ def load_settings(cfg: DictConfig) -> TfodOptunaSweeperConf:
         storage=None if storage is None else str(storage),
         artifact_dir=None if artifact_dir is None else str(artifact_dir),
         n_trials=_int(resolved, "n_trials", 1),  # type: ignore[arg-type]
-        n_jobs=_int(resolved, "n_jobs", 1),  # type: ignore[arg-type]
+        n_jobs=n_jobs,
+        history_lag=lag,
         max_failure_rate=float(rate),
         sampler=sampler,
         pruner=pruner,

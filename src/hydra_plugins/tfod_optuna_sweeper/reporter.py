@@ -138,6 +138,8 @@ def open_trial_reporter() -> TrialReporter | None:
     """The reporter of the current job's trial, or None if this job is not such a trial."""
     from hydra.core.hydra_config import HydraConfig
 
+    from hydra_plugins.tfod_optuna_sweeper._settings import history_lag
+
     if not is_trial_job():
         return None
     hydra_cfg = HydraConfig.get()
@@ -147,6 +149,7 @@ def open_trial_reporter() -> TrialReporter | None:
         study_name=str(sweeper.study_name),
         trial_number=int(hydra_cfg.job.num),
         pruner=sweeper.get("pruner"),
+        history_lag=history_lag(sweeper),
         base_dir=Path(hydra_cfg.runtime.cwd),
         seeds_per_trial=int(sweeper.get("seeds_per_trial") or 1),
         outage_seconds=sweeper.get("storage_outage_seconds"),
@@ -155,12 +158,13 @@ def open_trial_reporter() -> TrialReporter | None:
 
 def _open(
     *, storage: str | None, study_name: str, trial_number: int, pruner: Any, base_dir: Path,
-    seeds_per_trial: int = 1, outage_seconds: float | None = None,
+    seeds_per_trial: int = 1, outage_seconds: float | None = None, history_lag: int = 0,
 ) -> TrialReporter:
     import optuna
     from optuna.trial import TrialState
 
     from hydra_plugins.tfod_optuna_sweeper._factory import build_pruner
+    from hydra_plugins.tfod_optuna_sweeper._history import LaggedPruner
     from hydra_plugins.tfod_optuna_sweeper._storage import open_storage, resolve_storage
 
     location = resolve_storage(storage, base_dir)
@@ -172,7 +176,8 @@ def _open(
             study_name=study_name,
             storage=backend,
             sampler=optuna.samplers.RandomSampler(),  # the job never samples
-            pruner=build_pruner(pruner),
+            pruner=LaggedPruner(build_pruner(pruner), history_lag) if history_lag
+            else build_pruner(pruner),
         )
         trial_id = backend.get_trial_id_from_study_id_trial_number(study._study_id, trial_number)
     except KeyError:
