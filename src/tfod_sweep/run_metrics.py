@@ -59,6 +59,9 @@ class RunMetrics:
     #: Latency/threads, /images, /warmup, /batch_size, Model/parameters, Model/flops (null
     #: with Model/flops_note when the profiler could not count them).
     inference: dict[str, Any] | None = None
+    #: TensorFlow's pool sizes, {"intra_op": n, "inter_op": m}: the float sums, and so
+    #: the numbers, repeat on the same intra-op count (thread_pools.py).
+    threads: dict[str, int] | None = None
     #: The process's memory when the run ended, in MiB: rss_mb (resident then) and
     #: peak_rss_mb (the process's peak so far; trials of one worker share a process).
     memory: dict[str, float | None] | None = None

@@ -12,6 +12,7 @@ import pytest
 from optuna.trial import FrozenTrial
 
 from tests.study.toy_helpers import Toy
+from tfod_sweep.thread_pools import cores
 
 STUDY = (
     "hydra.sweeper.n_trials=8",
@@ -50,6 +51,9 @@ def test_parallel_study_matches_the_sequential_one_with_the_same_lag(toy: Toy) -
         if run:
             pids = {t.user_attrs.get("pid") for t in trials if t.state.name == "COMPLETE"}
             assert len(pids) == 2  # two processes ran trials
+            # Each worker's TensorFlow gets its share of the cores.
+            share = str(max(1, cores() // 2))
+            assert {t.user_attrs["intra_op_threads"] for t in trials} == {share}
     assert studies[1] == studies[0]
     assert studies[2] == studies[0]
     assert {state for _, state, _ in studies[0]} == {"COMPLETE", "PRUNED"}  # both decisions

@@ -27,11 +27,12 @@ from pathlib import Path
 
 from hydra.core.override_parser.types import Quote, QuotedString
 
+from tfod_sweep.thread_pools import INTER_OP, INTRA_OP, cores
+
 log = logging.getLogger(__name__)
 
 WORKER_ENV = "TFOD_SWEEP_WORKER"
 _REPLACED = ("hydra.sweeper.n_jobs=", "hydra.sweep.dir=", "hydra.sweeper.history_lag=")
-THREAD_VARIABLES = ("TF_NUM_INTRAOP_THREADS", "TF_NUM_INTEROP_THREADS")
 
 
 def is_extra_worker() -> bool:
@@ -47,12 +48,11 @@ def share_cores(n_jobs: int) -> None:
     """
     if n_jobs < 2:
         return
-    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
-    threads = str(max(1, (cores or 1) // n_jobs))
-    for name in THREAD_VARIABLES:
+    threads = str(max(1, cores() // n_jobs))
+    for name in (INTRA_OP, INTER_OP):
         os.environ.setdefault(name, threads)
     log.info("%d workers, %s intra-op and %s inter-op thread(s) each", n_jobs,
-             *(os.environ[name] for name in THREAD_VARIABLES))
+             os.environ[INTRA_OP], os.environ[INTER_OP])
 
 
 def worker_command(sweep_dir: Path, history_lag: int) -> list[str]:

@@ -54,6 +54,8 @@ def write_preview(path: Path, val_paths: list[str], detections: list[dict[str, A
 def _start_record(cfg: DictConfig, run_dir: Path, pipeline_path: Path,
                   reporter: TrialReporter | None) -> RunMetrics:
     """This run's metrics.json record; a resumed run keeps its evaluations and train time."""
+    from tfod_sweep.thread_pools import pool_sizes
+
     metrics = objective_metrics(cfg.optimized_metric)
     record = RunMetrics(
         name=cfg.model.name, arch=of_zoo_config(cfg.model.zoo_config).name,
@@ -63,7 +65,7 @@ def _start_record(cfg: DictConfig, run_dir: Path, pipeline_path: Path,
         optimized_metric=metrics[0], seed=cfg.train.seed,
         objectives=metrics if is_multi_objective(cfg.optimized_metric) else None,
         config=experiment_config(cfg), trial=trial_info(reporter),
-        pipeline_config=str(pipeline_path), run_dir=str(run_dir),
+        pipeline_config=str(pipeline_path), run_dir=str(run_dir), threads=pool_sizes(),
     )
     try:
         previous = RunMetrics.load(run_dir)

@@ -18,7 +18,6 @@ cannot be frozen or profiled, FLOPs are recorded as null with the reason.
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 from typing import Any
 
@@ -28,6 +27,7 @@ import tensorflow as tf
 from tfod_sweep.errors import one_line
 from tfod_sweep.export.latency import Latency, Stopwatch
 from tfod_sweep.metric_names import FLOPS, LATENCY_MEDIAN, LATENCY_P90, PARAMETERS
+from tfod_sweep.thread_pools import pool_sizes
 
 #: Untimed calls before timing, as `python -m sweep.export` makes by default.
 WARMUP = 5
@@ -64,8 +64,8 @@ class InferenceCost:
 
 
 def intra_op_threads() -> int:
-    """The intra-op pool size; 0 means TensorFlow's default, one thread per logical core."""
-    return tf.config.threading.get_intra_op_parallelism_threads() or os.cpu_count() or 1
+    """The intra-op pool size, however it was set (tf.config, environment or default)."""
+    return pool_sizes()["intra_op"]
 
 
 def parameter_count(model: Any) -> int:

@@ -133,6 +133,8 @@ def main(cfg: DictConfig) -> float | tuple[float, ...]:
     reporter = open_trial_reporter()
     if reporter is None:
         print(f"toy: no trial reporter (x={cfg.x})", flush=True)
+    else:  # what the sweeper gave this worker's TensorFlow (n_jobs > 1)
+        reporter.set_user_attrs({"intra_op_threads": os.environ.get("TF_NUM_INTRAOP_THREADS")})
     evidence = None
     if cfg.evidence:
         evidence = Evidence(cfg, Path(HydraConfig.get().runtime.output_dir), reporter)
