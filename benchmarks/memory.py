@@ -8,7 +8,8 @@ process's peak so far):
    launcher runs a multirun's jobs one after another in-process): the resident size at
    the end of each shows any growth from trial to trial.
 
-Usage: python benchmarks/memory.py [--steps 30] [--trials 10]
+Usage: python benchmarks/memory.py [--steps 30] [--trials 10] [--trials-only]
+       [overrides ...]   (e.g. train.input_autotune=false, for every run)
 """
 
 from __future__ import annotations
@@ -45,16 +46,22 @@ def main() -> None:
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--steps", type=int, default=30)
     parser.add_argument("--trials", type=int, default=10)
+    parser.add_argument("--trials-only", action="store_true",
+                        help="skip part 1 (one run per size)")
+    parser.add_argument("overrides", nargs="*", help="extra `python -m sweep` overrides")
     args = parser.parse_args()
     short = [f"train.num_steps={args.steps}", f"train.eval_every={args.steps}",
-             f"train.checkpoint_every={args.steps}"]
+             f"train.checkpoint_every={args.steps}", *args.overrides]
     print(f"CPU: {cpu_name()}")
-    print(f"command: python benchmarks/memory.py --steps {args.steps} --trials {args.trials}")
+    print(f"command: python benchmarks/memory.py --steps {args.steps} --trials {args.trials}"
+          f"{' --trials-only' if args.trials_only else ''} {' '.join(args.overrides)}".rstrip())
     print()
     print("| run | steps | resident at the end, MiB | peak, MiB |")
     print("|---|---|---|---|")
     with tempfile.TemporaryDirectory() as tmp:
         for index, (name, overrides) in enumerate(SIZES.items()):
+            if args.trials_only:
+                break
             outputs = Path(tmp) / f"size{index}"
             sweep(["experiment=demo", *short, *overrides], outputs)
             (memory,) = memories(outputs)

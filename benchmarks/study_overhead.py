@@ -15,8 +15,13 @@ storage), and the whole study's share of overhead, from the first trial's start 
 last one's end. PRUNED trials are left out of the per-trial table: they stop at their first
 evaluation, so their overhead share is larger by design.
 
+With ``--at-steps N`` it also gives each COMPLETE trial's overhead share had it trained N
+steps: its train steps scaled by its own time per step, its evaluations and overhead as
+measured (a full-size run evaluates and checkpoints more often; both are printed per
+trial, so the reader can add them).
+
 Usage: python benchmarks/study_overhead.py --storage outputs/studies/journal.log
-       [--study focal_depth]
+       [--study focal_depth] [--at-steps 15000]
 """
 
 from __future__ import annotations
@@ -35,10 +40,23 @@ WORK = ("train_steps", "eval_detect", "eval_score")
 SHOWN = ("first_step", "build", "inference", "checkpoint", "logging", "preview")
 
 
+def _metrics(trial: optuna.trial.FrozenTrial) -> dict:
+    return json.loads((Path(trial.user_attrs["run_dir"]) / "metrics.json").read_text())
+
+
 def _phases(trial: optuna.trial.FrozenTrial) -> dict[str, float]:
     """The trial's phase_seconds (empty for a trial pruned before it wrote them)."""
-    metrics = json.loads((Path(trial.user_attrs["run_dir"]) / "metrics.json").read_text())
-    return metrics.get("phase_seconds") or {}
+    return _metrics(trial).get("phase_seconds") or {}
+
+
+def share_at(split: dict[str, float], steps: int, target: int) -> float:
+    """Overhead's share of the trial's wall had it trained ``target`` steps, not ``steps``.
+
+    train_steps covers every step but the first (that one is tracing, in overhead).
+    """
+    per_step = split["train_steps"] / (steps - 1)
+    wall = split["overhead"] + split["eval"] + per_step * (target - 1)
+    return split["overhead"] / wall
 
 
 def trial_split(trial: optuna.trial.FrozenTrial, phases: dict[str, float]) -> dict[str, float]:
@@ -62,6 +80,7 @@ def main() -> None:
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--storage", default="outputs/studies/journal.log")
     parser.add_argument("--study", default="focal_depth")
+    parser.add_argument("--at-steps", type=int, default=None)
     args = parser.parse_args()
     storage = open_storage(resolve_storage(args.storage, Path.cwd()))
     study = optuna.load_study(study_name=args.study, storage=storage)
@@ -74,14 +93,26 @@ def main() -> None:
     splits = [trial_split(t, phases[t.number]) for t in complete]
     walls = [s["wall"] for s in splits]
     print(f"CPU: {cpu_name()}")
+    at = f" --at-steps {args.at_steps}" if args.at_steps else ""
     print(f"command: python benchmarks/study_overhead.py --storage {args.storage} "
-          f"--study {args.study}")
+          f"--study {args.study}{at}")
     print(f"{len(complete)} COMPLETE trials of {len(finished)} finished")
     print()
     print("| part of a COMPLETE trial | median s | min s | max s | median share of wall |")
     print("|---|---|---|---|---|")
     for name in ("train_steps", "eval", "overhead", *SHOWN, "wall"):
         print(_row(name, [s[name] for s in splits], walls))
+    if args.at_steps:
+        print(f"\nhad each trained {args.at_steps} steps (trial: steps, s per step, "
+              "checkpoints, overhead share):")
+        shares = []
+        for trial, split in zip(complete, splits, strict=True):
+            steps = int(_metrics(trial)["steps"])
+            shares.append(share_at(split, steps, args.at_steps))
+            print(f"  trial {trial.number}: {steps}, {split['train_steps'] / (steps - 1):.2f}, "
+                  f"{split['checkpoint']:.1f} s, {100 * shares[-1]:.2f}%")
+        print(f"overhead at {args.at_steps} steps: median {100 * statistics.median(shares):.2f}% "
+              f"({100 * min(shares):.2f}-{100 * max(shares):.2f}%)")
     gaps = [(after.datetime_start - before.datetime_complete).total_seconds()
             for before, after in zip(finished, finished[1:], strict=False)]
     if gaps:

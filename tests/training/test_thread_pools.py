@@ -9,7 +9,8 @@ import sys
 
 from tfod_sweep.thread_pools import cores
 
-_PRINT = "import json; from tfod_sweep.thread_pools import pool_sizes; print(json.dumps(pool_sizes()))"
+_PRINT = ("import json; from tfod_sweep.thread_pools import pool_sizes; "
+          "print(json.dumps(pool_sizes()))")
 
 
 def _pool_sizes(code: str, **env: str) -> dict[str, int]:

@@ -160,7 +160,7 @@ class SweepRunner:
                 f"cannot write {sweep_dir / 'multirun.yaml'}: {one_line(exc)}; make the "
                 "outputs writable (or free space) and re-run"
             ) from None
-        share_cores(settings.n_jobs)
+        share_cores(settings.n_jobs, self._config.hydra.launcher.get("_target_"))
         pool = WorkerPool(settings.n_jobs - 1, sweep_dir, settings.history_lag or 0)
         log.info(
             "study %r: %d trials in %s, %d worker(s)",

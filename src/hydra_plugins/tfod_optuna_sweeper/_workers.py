@@ -40,13 +40,18 @@ def is_extra_worker() -> bool:
     return bool(os.environ.get(WORKER_ENV))
 
 
-def share_cores(n_jobs: int) -> None:
+#: The launcher that runs each trial inside the worker process itself.
+LOCAL_LAUNCHER = "hydra._internal.core_plugins.basic_launcher.BasicLauncher"
+
+
+def share_cores(n_jobs: int, launcher: str | None) -> None:
     """Give this process (and the workers it starts) ``cores // n_jobs`` TF threads.
 
     Environment variables, read when TensorFlow starts its thread pools, because no
-    trial has imported TensorFlow yet; values the user set are kept.
+    trial has imported TensorFlow yet; values the user set are kept. Only for trials
+    that run here: a SLURM job has its own node's cores (and inherits this environment).
     """
-    if n_jobs < 2:
+    if n_jobs < 2 or launcher != LOCAL_LAUNCHER:
         return
     threads = str(max(1, cores() // n_jobs))
     for name in (INTRA_OP, INTER_OP):
