@@ -75,7 +75,8 @@ def test_focal_depth_study_on_efficientdet_says_what_it_dropped(tmp_path):
     # 256: the demo recipe's 128 is below the BiFPN's smallest side (registry rule).
     result = run_sweep("-m", "hparams_search=focal_depth", "model=efficientdet_d0",
                        "resolution=256",
-                       "dry_run=true", "hydra.sweeper.n_trials=1", f"paths.outputs={tmp_path}",
+                       "dry_run=true", "hydra.sweeper.n_trials=1", "hydra.sweeper.n_jobs=1",
+                       f"paths.outputs={tmp_path}",
                        "dataset.synthetic.train_images=8", "dataset.synthetic.val_images=4",
                        cwd=REPO, timeout=300)
     lines = [line for line in (result.stdout + result.stderr).splitlines()

@@ -146,7 +146,7 @@ class SweepRunner:
             for name in fitted.dropped:
                 del space.params[name]
             space.fixed.extend(fitted.reset)
-            if fitted.note:
+            if fitted.note and not is_extra_worker():  # said once, not once per worker
                 log.info(fitted.note)
             points = [normalize_point(p, space) for p in fitted.enqueue]
         except SweepError as exc:
