@@ -8,10 +8,13 @@ must not.
 
 from __future__ import annotations
 
-import pytest
-from optuna.trial import FrozenTrial
+import signal
 
-from tests.study.toy_helpers import Toy
+import pytest
+from optuna.trial import FrozenTrial, TrialState
+
+from hydra_plugins.tfod_optuna_sweeper._attrs import FAIL_REASON, INTERRUPTED
+from tests.study.toy_helpers import Toy, last_line, wait_for
 from tfod_sweep.thread_pools import cores
 
 STUDY = (
@@ -65,3 +68,28 @@ def test_history_lag_needs_heartbeats(toy: Toy) -> None:
     assert result.returncode != 0
     assert "history_lag=1 waits for older trials" in result.stderr.strip().splitlines()[-1]
     assert toy.trials() == []
+
+
+@pytest.mark.slow
+def test_ctrl_c_reaches_a_worker_waiting_for_its_history(toy: Toy) -> None:
+    # Trial 0 trains 30 s; the worker that finishes trial 1 must wait for it before it may
+    # sample trial 2. Ctrl-C then stops both at once, and nothing stays RUNNING.
+    proc = toy.start("hydra.sweeper.n_jobs=2", "hydra.sweeper.pruner=null",
+                     "hydra.sweeper.enqueue=[{x:0.95},{x:0.1}]", "num_steps=3",
+                     "seconds_per_step=0.05", "slow_x_above=0.9", "slow_seconds_per_step=10")
+
+    def trial_2_waiting() -> bool:
+        trials = {t.number: t for t in toy.trials()}
+        return (2 in trials and trials[2].state == TrialState.RUNNING and not trials[2].params
+                and trials[0].state == TrialState.RUNNING)
+
+    wait_for(trial_2_waiting, "trial 2 waiting for trial 0", deadline=25)
+    proc.send_signal(signal.SIGINT)
+    assert proc.wait(timeout=15) != 0  # long before trial 0 would have finished
+    assert last_line(toy.output()[1]).startswith("error: interrupted")
+    trials = {t.number: t for t in toy.trials()}
+    assert not [t for t in trials.values() if t.state == TrialState.RUNNING]
+    for number in (0, 2):
+        assert trials[number].state == TrialState.FAIL
+        assert trials[number].user_attrs[INTERRUPTED] is True
+        assert trials[number].user_attrs[FAIL_REASON].startswith("KeyboardInterrupt")

@@ -128,7 +128,8 @@ class Claimer:
     def sample(self, claim: Claim) -> None:
         """Wait for the trial's history (``_history``), then draw its parameters.
 
-        Outside the claim lock: the wait may be long, and Ctrl-C must reach it.
+        Outside the claim lock: the wait may be long, and Ctrl-C must reach it (the
+        caller then marks the trial FAIL as interrupted, as during training).
         """
         trial, lag = claim.trial, self._settings.history_lag or 0
         try:
@@ -141,7 +142,7 @@ class Claimer:
             sampler = build_sampler(self._settings.sampler, trial.number)
             self._study.sampler = LaggedSampler(sampler, lag) if lag else sampler
             claim.overrides = suggest_overrides(trial, self._space, self._parser)
-        except BaseException as exc:
+        except Exception as exc:
             self._abandon(claim, exc)
 
     def _poll_seconds(self) -> float:

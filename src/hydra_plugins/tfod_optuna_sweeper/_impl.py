@@ -236,11 +236,7 @@ class SweepRunner:
         outcome: Outcome | None = None
         stopped: KeyboardInterrupt | None = None
         try:
-            claimer.sample(claim)
-        except KeyboardInterrupt as exc:  # the trial is already FAIL, with the reason
-            raise Interrupted(f"trial {claim.trial.number} marked FAIL before it started: "
-                              f"{exc}") from None
-        try:
+            claimer.sample(claim)  # may wait for older trials (history_lag)
             outcome = self._runner.launch(claim)
         except KeyboardInterrupt as exc:
             stopped = exc
