@@ -6,10 +6,10 @@ when trial k is sampled, or reaches its pruning rung, depends on timing, and two
 one command would search different points. A *history lag* L removes the timing: trial k's
 sampler and pruner see only the trials numbered below k - L, and its worker waits, before
 sampling, until none of those is still running. The study is then a function of its seed
-and L alone. With L = n_jobs - 1 the wait is rare: it happens only when an older trial is
-still running after the worker has finished a newer one. L = 0 neither hides nor waits:
-with one worker that is the sequential study; with several, each trial sees whatever
-has finished by then.
+and L alone. With L = n_jobs - 1 a worker waits only when an older trial is still running
+after it has finished a newer one (once per 4-trial study in benchmarks/README.md, 15-30
+s). L = 0 neither hides nor waits: with one worker that is the sequential study; with
+several, each trial sees whatever has finished by then.
 
 Hyperband's brackets are rebuilt from the whole storage, so its pruning ignores the lag.
 """
