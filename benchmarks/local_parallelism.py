@@ -35,17 +35,18 @@ from statistics import median
 
 from determinism import REPO, cpu_name, render_demo
 
-#: key: (label, n_jobs, environment). n_jobs=1 always runs: the others are compared with it.
+from hydra_plugins.tfod_optuna_sweeper._attrs import HISTORY_WAIT
+from hydra_plugins.tfod_optuna_sweeper.storage import open_storage, resolve_storage
+from tfod_sweep.thread_pools import INTER_OP, INTRA_OP
+
 #: key: (label, extra overrides, environment). n_jobs=1 always runs: the others are
 #: compared with it.
 VARIANTS: dict[str, tuple[str, list[str], dict[str, str]]] = {
     "1": ("n_jobs=1", ["hydra.sweeper.n_jobs=1"], {}),
     "2": ("n_jobs=2", ["hydra.sweeper.n_jobs=2"], {}),
     "2free": ("n_jobs=2, no lag", ["hydra.sweeper.n_jobs=2", "hydra.sweeper.history_lag=0"], {}),
-    "2all": ("n_jobs=2, all threads", ["hydra.sweeper.n_jobs=2"],
-             {"TF_NUM_INTRAOP_THREADS": "0", "TF_NUM_INTEROP_THREADS": "0"}),
+    "2all": ("n_jobs=2, all threads", ["hydra.sweeper.n_jobs=2"], {INTRA_OP: "0", INTER_OP: "0"}),
 }
-_THREADS = ("TF_NUM_INTRAOP_THREADS", "TF_NUM_INTEROP_THREADS")
 
 
 def run_study(overrides: list[str], env: dict[str, str], trials: int, steps: int,
@@ -56,7 +57,7 @@ def run_study(overrides: list[str], env: dict[str, str], trials: int, steps: int
                f"train.num_steps={steps}", f"train.eval_every={steps}",
                f"train.checkpoint_every={steps}", f"paths.outputs={outputs}",
                f"paths.data_dir={data_dir}"]
-    base = {k: v for k, v in os.environ.items() if k not in _THREADS}
+    base = {k: v for k, v in os.environ.items() if k not in (INTRA_OP, INTER_OP)}
     tic = time.perf_counter()
     subprocess.run(command, cwd=REPO, check=True, stdout=subprocess.DEVNULL,
                    stderr=subprocess.DEVNULL, env={**base, **env})
@@ -66,12 +67,10 @@ def run_study(overrides: list[str], env: dict[str, str], trials: int, steps: int
 def history_waits(outputs: Path) -> list[float]:
     """Seconds each trial waited for older trials before it was sampled (0: no wait)."""
     import optuna
-    from optuna.storages import JournalStorage
-    from optuna.storages.journal import JournalFileBackend
 
-    journal = JournalFileBackend(str(outputs / "studies" / "journal.log"))
-    study = optuna.load_study(study_name="focal_depth", storage=JournalStorage(journal))
-    return [float(t.user_attrs.get("history_wait_seconds", 0.0)) for t in study.trials]
+    storage = open_storage(resolve_storage("studies/journal.log", outputs))
+    study = optuna.load_study(study_name="focal_depth", storage=storage)
+    return [float(t.user_attrs.get(HISTORY_WAIT, 0.0)) for t in study.trials]
 
 
 def trial_depths(outputs: Path) -> list[float]:

@@ -55,13 +55,13 @@ class _Views:
 
     def __init__(self, lag: int) -> None:
         self._lag = lag
-        self._cache: dict[tuple[int, int], HistoryView] = {}
+        self._cache: dict[int, HistoryView] = {}
 
     def __call__(self, study: optuna.Study, trial: FrozenTrial) -> HistoryView:
-        key = (id(study), trial.number)
-        if key not in self._cache:
-            self._cache[key] = HistoryView(study, trial.number - self._lag, trial.number)
-        return self._cache[key]
+        if trial.number not in self._cache:
+            self._cache[trial.number] = HistoryView(study, trial.number - self._lag,
+                                                    trial.number)
+        return self._cache[trial.number]
 
 
 class LaggedSampler(optuna.samplers.BaseSampler):

@@ -63,11 +63,6 @@ class InferenceCost:
         }
 
 
-def intra_op_threads() -> int:
-    """The intra-op pool size, however it was set (tf.config, environment or default)."""
-    return pool_sizes()["intra_op"]
-
-
 def parameter_count(model: Any) -> int:
     """Weights the detection model trains (batch-norm statistics and the like excluded)."""
     return int(sum(int(np.prod(variable.shape)) for variable in model.trainable_variables))
@@ -138,5 +133,5 @@ def measure(model: Any, pixels: list[np.ndarray], size: tuple[int, int],
             watch.time(lambda batch=batch: call(batch))
         latency = watch.summary()
     flops, note = count_flops(model, *size)
-    return InferenceCost(latency=latency, threads=intra_op_threads(), images=len(pixels),
+    return InferenceCost(latency=latency, threads=pool_sizes()["intra_op"], images=len(pixels),
                          parameters=parameter_count(model), flops=flops, flops_note=note)
