@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 
-from hydra_plugins.tfod_optuna_sweeper.race.budget import Budget, CostModel
-from hydra_plugins.tfod_optuna_sweeper.race.model import Assignment, RaceSettings, Run, RunState
-from hydra_plugins.tfod_optuna_sweeper.race.plan import NEW, plan
+from hydra_plugins.tfod_optuna_sweeper._race._budget import Budget, CostModel
+from hydra_plugins.tfod_optuna_sweeper._race._model import Assignment, RaceSettings, Run, RunState
+from hydra_plugins.tfod_optuna_sweeper._race._plan import plan
 
 SETTINGS = RaceSettings(rungs=(50, 100), seeds=(0, 1, 2, 3), confirm_seeds=(1000, 1001, 1002))
 

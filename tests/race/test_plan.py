@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from collections import Counter
 
-from hydra_plugins.tfod_optuna_sweeper.race.budget import Budget, parse_budget
-from hydra_plugins.tfod_optuna_sweeper.race.model import CONFIRM, SEARCH
-from hydra_plugins.tfod_optuna_sweeper.race.verdict import verdict
+from hydra_plugins.tfod_optuna_sweeper._race._budget import Budget, parse_budget
+from hydra_plugins.tfod_optuna_sweeper._race._model import CONFIRM, SEARCH
+from hydra_plugins.tfod_optuna_sweeper._race._verdict import verdict
 from tests.race.simulate import SETTINGS, linear, simulate
 
 NOISE = (0.02, -0.03, 0.01, -0.01, 0.03, -0.02, 0.0)

@@ -28,6 +28,7 @@ from hydra_plugins.tfod_optuna_sweeper._disk import disk_error, retry_later
 from hydra_plugins.tfod_optuna_sweeper._errors import StudyStopped, SweeperError
 from hydra_plugins.tfod_optuna_sweeper._evidence import EvidenceWriter, name_objective
 from hydra_plugins.tfod_optuna_sweeper._factory import build_pruner, build_sampler
+from hydra_plugins.tfod_optuna_sweeper._race._claims import RaceClaims
 from hydra_plugins.tfod_optuna_sweeper._rdb import connection_reason, is_connection_error
 from hydra_plugins.tfod_optuna_sweeper._search_space import build_search_space, normalize_point
 from hydra_plugins.tfod_optuna_sweeper._settings import Settings, load_settings
@@ -151,7 +152,11 @@ class SweepRunner:
             points = [normalize_point(p, space) for p in fitted.enqueue]
         except SweepError as exc:
             raise SweeperError(str(exc)) from None
-        claimer = Claimer(self._study, self._location.claim_lock, settings, space, parser)
+        race = None
+        if settings.race is not None:
+            race = RaceClaims(settings.race, settings.directions[0], settings.n_jobs,
+                              points[0] if points else None)
+        claimer = Claimer(self._study, self._location.claim_lock, settings, space, parser, race)
         sweep_dir = Path(str(self._config.hydra.sweep.dir)).absolute()
         try:
             self._save_config(sweep_dir)
@@ -236,7 +241,8 @@ class SweepRunner:
         outcome: Outcome | None = None
         stopped: KeyboardInterrupt | None = None
         try:
-            claimer.sample(claim)  # may wait for older trials (history_lag)
+            if not claimer.sample(claim):  # may wait for older trials (history_lag)
+                return  # a race with nothing left: the trial was discarded
             outcome = self._runner.launch(claim)
         except KeyboardInterrupt as exc:
             stopped = exc
@@ -291,7 +297,7 @@ class SweepRunner:
             return
         try:
             text = summary(self._study, self._location, self._settings.n_trials,
-                           self._artifact_dir)
+                           self._artifact_dir, self._settings.race)
         except Exception as exc:
             reason = connection_reason(exc) if is_connection_error(exc) else one_line(exc)
             log.warning("no study summary: the storage cannot be read (%s)", reason)

@@ -13,6 +13,7 @@ from omegaconf import DictConfig, ListConfig, OmegaConf
 
 from hydra_plugins.tfod_optuna_sweeper._conf import TfodOptunaSweeperConf
 from hydra_plugins.tfod_optuna_sweeper._errors import SweeperError
+from hydra_plugins.tfod_optuna_sweeper._race._config import load_race
 from hydra_plugins.tfod_optuna_sweeper._secrets import refuse_literal_password
 
 # The sweeper's settings are its conf dataclass, checked once by `load_settings`.
@@ -134,6 +135,10 @@ def load_settings(cfg: DictConfig) -> TfodOptunaSweeperConf:
             "a dead worker's trial would be awaited forever: set heartbeat_interval, or "
             "history_lag=0 (a parallel study that is not repeatable)"
         )
+    n_trials = _int(resolved, "n_trials", 1)
+    seeds_per_trial = _int(resolved, "seeds_per_trial", 1)
+    race = load_race(_container(resolved.get("race")), resolved.get("budget"), n_trials,
+                     pruner, seeds_per_trial, directions)  # type: ignore[arg-type]
     artifact_dir = resolved.get("artifact_dir")
     if artifact_dir is not None and not str(artifact_dir).strip():
         raise SweeperError("hydra.sweeper.artifact_dir must be a folder path or null")
@@ -143,7 +148,7 @@ def load_settings(cfg: DictConfig) -> TfodOptunaSweeperConf:
         directions=directions,
         storage=None if storage is None else str(storage),
         artifact_dir=None if artifact_dir is None else str(artifact_dir),
-        n_trials=_int(resolved, "n_trials", 1),  # type: ignore[arg-type]
+        n_trials=n_trials,  # type: ignore[arg-type]
         n_jobs=n_jobs,
         history_lag=lag,
         max_failure_rate=float(rate),
@@ -155,5 +160,7 @@ def load_settings(cfg: DictConfig) -> TfodOptunaSweeperConf:
         grace_period=grace,
         max_retry=_int(resolved, "max_retry", 0, optional=True),
         storage_outage_seconds=_int(resolved, "storage_outage_seconds", 0),  # type: ignore[arg-type]
-        seeds_per_trial=_int(resolved, "seeds_per_trial", 1),  # type: ignore[arg-type]
+        seeds_per_trial=seeds_per_trial,  # type: ignore[arg-type]
+        race=race,
+        budget=None if resolved.get("budget") is None else str(resolved.get("budget")),
     )

@@ -22,7 +22,7 @@ from omegaconf import DictConfig, open_dict
 from optuna.exceptions import UpdateFinishedTrialError
 from optuna.trial import TrialState
 
-from hydra_plugins.tfod_optuna_sweeper._attrs import FAIL_REASON, INTERRUPTED
+from hydra_plugins.tfod_optuna_sweeper._attrs import FAIL_REASON, INTERRUPTED, RUN_DIR
 from hydra_plugins.tfod_optuna_sweeper._claim import Claim
 from hydra_plugins.tfod_optuna_sweeper._disk import disk_error
 from hydra_plugins.tfod_optuna_sweeper._errors import SweeperError
@@ -143,6 +143,9 @@ class TrialRunner:
             raise SweeperError(f"trial {number}: {reason}")
         log.info("trial %d: %s", number, " ".join(claim.overrides))
         claim.run_dir = run_dir.absolute()
+        # A race's next rung continues this run's checkpoint from here.
+        self._study._storage.set_trial_system_attr(claim.trial._trial_id, RUN_DIR,
+                                                   str(claim.run_dir))
         try:
             returns = self._launcher.launch([claim.overrides], initial_job_idx=number)
         except SystemExit as exc:  # the job called sys.exit(): its failure, not the sweep's

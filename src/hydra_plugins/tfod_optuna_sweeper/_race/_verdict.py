@@ -12,8 +12,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from hydra_plugins.tfod_optuna_sweeper.race.model import CONFIRM, Run, RunState
-from hydra_plugins.tfod_optuna_sweeper.race.stats import (
+from hydra_plugins.tfod_optuna_sweeper._race._model import CONFIRM, Run, RunState
+from hydra_plugins.tfod_optuna_sweeper._race._stats import (
     Interval,
     mean,
     sample_std,

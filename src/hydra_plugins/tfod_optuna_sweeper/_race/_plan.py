@@ -16,7 +16,8 @@ The order of moves, first that applies:
    seeds (the best score among equals). A challenger earns the incumbent's seeds, one at a
    time and paired, while it is still a contender (its deficit on the seeds they share is
    within the noise: one-sided p >= ``promising``); one that is significantly worse
-   (p < ``alpha``) is dropped for good. When every challenger has caught up, the incumbent earns a new seed.
+   (p < ``alpha``) is dropped for good. When every challenger has caught up, the
+   incumbent earns a new seed.
 4. **A new point** from the sampler, on the first seed, evaluated at the first rung.
 """
 
@@ -25,8 +26,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
-from hydra_plugins.tfod_optuna_sweeper.race.budget import CostModel
-from hydra_plugins.tfod_optuna_sweeper.race.model import (
+from hydra_plugins.tfod_optuna_sweeper._race._budget import CostModel
+from hydra_plugins.tfod_optuna_sweeper._race._model import (
     CONFIRM,
     SEARCH,
     Assignment,
@@ -34,7 +35,7 @@ from hydra_plugins.tfod_optuna_sweeper.race.model import (
     Run,
     RunState,
 )
-from hydra_plugins.tfod_optuna_sweeper.race.stats import Noise, compare, mean, pooled_noise
+from hydra_plugins.tfod_optuna_sweeper._race._stats import Noise, compare, mean, pooled_noise
 
 NEW = -1
 """Candidate id of a new point: the trial that runs it takes its own number."""

@@ -13,7 +13,7 @@ import statistics
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from hydra_plugins.tfod_optuna_sweeper.race.model import CONFIRM, Run, RunState
+from hydra_plugins.tfod_optuna_sweeper._race._model import CONFIRM, Run, RunState
 
 SECONDS, STEPS, RUNS = "seconds", "steps", "runs"
 _UNITS = {"s": 1.0, "m": 60.0, "min": 60.0, "h": 3600.0}
@@ -57,13 +57,18 @@ class CostModel:
 
     @classmethod
     def learn(cls, budget: Budget, workers: int, runs: Sequence[Run]) -> CostModel:
-        timed = [r for r in runs if r.state == RunState.DONE and r.seconds and r.train_seconds
-                 and r.assignment.steps > r.assignment.start]
+        # From-scratch runs only: a resumed run's train_seconds includes the earlier part.
+        timed = [r for r in runs if r.state == RunState.DONE and r.seconds
+                 and r.assignment.start == 0 and r.assignment.steps > 0]
         if not timed:
             return cls(budget, workers)
+        # A job that does not say how long it trained counts as all training, no overhead.
+        trained = [r.train_seconds if r.train_seconds is not None else r.seconds
+                   for r in timed]
         per_step = statistics.median(
-            r.train_seconds / (r.assignment.steps - r.assignment.start) for r in timed)  # type: ignore[operator]
-        overhead = statistics.median(max(0.0, r.seconds - r.train_seconds) for r in timed)  # type: ignore[operator]
+            t / r.assignment.steps for t, r in zip(trained, timed, strict=True))  # type: ignore[operator]
+        overhead = statistics.median(
+            max(0.0, r.seconds - t) for t, r in zip(trained, timed, strict=True))  # type: ignore[operator]
         return cls(budget, workers, per_step, overhead)
 
     def run_cost(self, trained_steps: int, role: str) -> float | None:
