@@ -76,6 +76,12 @@ def _run_one(cfg: DictConfig, run_dir: Path,
     if cfg.dry_run:
         return None
     _check_fine_tune_checkpoint(cfg.train.fine_tune_checkpoint)
+    if cfg.train.get("resume_from"):
+        from tfod_sweep.training.resume import continue_from
+
+        if continue_from(Path(cfg.train.resume_from), run_dir, pipeline_path.read_text(),
+                         int(cfg.train.seed)):
+            print(f"continuing the checkpoint of {cfg.train.resume_from}")
     from tfod_sweep.training.experiment import train_and_evaluate
 
     return train_and_evaluate(cfg, run_dir, pipeline_path, reporter=reporter)

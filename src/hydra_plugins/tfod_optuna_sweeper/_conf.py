@@ -209,7 +209,7 @@ class TfodOptunaSweeperConf:
     # trials on one shared seed; later seeds run only for points that survive it.
     seeds_per_trial: int = 1
     # Race the candidates (RaceConf): null runs the classic study of n_trials trials.
-    race: Any = None
+    race: RaceConf | None = None
     # The race's budget: wall-clock time (90m, 1.5h), train steps (20000 steps) or runs
     # (12 runs); confirmation included. null: n_trials search runs, then confirmation.
     budget: str | None = None

@@ -190,6 +190,8 @@ class TrainConfig:
     deterministic: bool = MISSING
     steps_per_call: int = MISSING
     input_autotune: bool = MISSING
+    stop_at: int | None = MISSING
+    resume_from: str | None = MISSING
 
 
 @dataclass

@@ -183,6 +183,10 @@ def validate_config(cfg: DictConfig) -> None:
             f"allowed <= train.learning_rate={cfg.train.learning_rate}"
         )
     _check_train_extras(cfg)
+    stop = cfg.train.get("stop_at")
+    if stop is not None and not 1 <= stop <= cfg.train.num_steps:
+        raise ConfigError(f"train.stop_at={stop} is out of range: allowed 1 to "
+                          f"train.num_steps={cfg.train.num_steps}, or null")
     _check("eval", cfg.eval, EVAL_RANGES | {"max_images": at_least(1),
                                             "latency_images": at_least(0)})
     _check_dataset(cfg)

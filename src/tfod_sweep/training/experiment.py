@@ -181,8 +181,10 @@ def _train(cfg: DictConfig, run_dir: Path, pipeline_path: Path,
         elif cfg.train.fine_tune_checkpoint:
             restore_fine_tune_checkpoint(setup)
 
+    # The schedule (in pipeline.config) runs to num_steps; the loop may stop earlier.
+    last_step = cfg.train.get("stop_at") or cfg.train.num_steps
     settings = LoopSettings(
-        num_steps=cfg.train.num_steps, batch_size=cfg.train.batch_size,
+        num_steps=last_step, batch_size=cfg.train.batch_size,
         eval_every=cfg.train.eval_every, checkpoint_every=cfg.train.checkpoint_every,
         max_eval_images=cfg.eval.max_images, steps_per_call=cfg.train.steps_per_call,
     )
@@ -204,7 +206,7 @@ def _train(cfg: DictConfig, run_dir: Path, pipeline_path: Path,
             reporter.set_user_attrs({**_trial_metrics(result.metrics, arch), "steps": step,
                                      "train_seconds": record.train_seconds})
             reporter.report(value=result.metrics[metric], step=step,
-                            may_prune=step < cfg.train.num_steps)
+                            may_prune=step < last_step)
 
     if int(setup.global_step.numpy()) >= settings.num_steps:
         outcome = None
