@@ -77,7 +77,8 @@ class RaceClaims:
         self.baseline = baseline
 
     def finished(self, trials: Sequence[FrozenTrial]) -> bool:
-        """True once every confirmation run has been handed out (no new trial needed)."""
+        """True once every confirmation run is handed out, or will be by a trial already
+        claimed (one waiting for its history takes the next): no new trial is needed."""
         runs = runs_before(trials, max((t.number for t in trials), default=0) + 1, 0, self.sign)
         confirm_set = next((r.assignment.confirm_set for r in runs
                             if r.assignment.confirm_set), None)
@@ -86,7 +87,9 @@ class RaceClaims:
         given = {r.assignment.key() for r in runs if r.assignment.role == CONFIRM}
         wanted = {(c, s, self.setup.settings.full) for c in confirm_set
                   for s in self.setup.settings.confirm_seeds}
-        return wanted <= given
+        claimed = [t for t in trials if t.state == TrialState.RUNNING
+                   and assignment_of(t) is None]
+        return len(wanted - given) <= len(claimed)
 
     def wait_for_assignments(self, study: optuna.Study, number: int, poll: float,
                              reap: Callable[[], None]) -> None:
