@@ -20,6 +20,7 @@ import optuna
 from tfod_sweep import study_plots
 from tfod_sweep.metric_names import INFERENCE_METRICS
 from tfod_sweep.plots import Curve, learning_curves
+from tfod_sweep.race_review import race_blocks, race_record
 from tfod_sweep.report import seed_table_data, short_metric_name
 from tfod_sweep.report_doc import Block, Document, Figure, Heading, Note, Text, table
 from tfod_sweep.report_evidence import best_run_evidence
@@ -180,8 +181,11 @@ def study_document(study: optuna.Study, out: Path, *, storage: str,
     best = None if multi else best_row(rows, maximize)
     doc = Document(f"Study {study.study_name}")
     doc.add(_summary(study, rows, storage, best), _trials_table(rows, names))
+    race = race_record(study.user_attrs)
     if multi:
         doc.add(*pareto_blocks(study, rows, names, out))
+    elif race is not None:  # a race's answer comes from its confirmation, not the best run
+        doc.add(*race_blocks(race, out))
     else:
         text = verdict(rows, maximize)
         doc.add(Text(tuple(f"{names[0]}, {text}".splitlines()), caption="Best vs baseline")

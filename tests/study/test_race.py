@@ -137,3 +137,43 @@ def test_an_unknown_race_key_is_refused_before_any_run(toy: Toy) -> None:
     assert result.returncode != 0
     assert "hydra.sweeper.race.colour" in result.stderr
     assert toy.trials() == []
+
+
+def test_review_shows_the_race_in_the_report_and_the_dashboard_note(toy: Toy) -> None:
+    import subprocess
+    import sys
+
+    import optuna
+    from optuna.storages import JournalStorage
+    from optuna.storages.journal import JournalFileBackend
+    from optuna_dashboard import get_note
+
+    trials = _race(toy)
+    study = optuna.load_study(study_name="toy",
+                              storage=JournalStorage(JournalFileBackend(str(toy.journal))))
+    record = study.user_attrs["race"]
+    by_candidate = {entry["candidate"]: entry for entry in record["candidates"]}
+    runs = _assignments(trials)
+    # Every run is listed under its candidate, with its seed, steps and value.
+    listed = sorted(r["trial"] for entry in record["candidates"] for r in entry["runs"])
+    assert listed == sorted(n for n, _ in runs)
+    for number, a in runs:
+        (row,) = [r for r in by_candidate[a.candidate]["runs"] if r["trial"] == number]
+        assert (row["seed"], row["steps"]) == (a.seed, a.steps)
+        assert row["value"] == trials[number].value
+    dropped = [e for e in record["candidates"] if e["dropped"]]
+    assert dropped and all(e["dropped_at_trial"] is not None for e in dropped)
+    assert all("paired on seeds" in e["dropped"] for e in dropped)
+    confirmed = [e for e in record["candidates"] if e["confirmed"]]
+    assert {e["baseline"] for e in confirmed} == {True, False}
+    assert record["verdict"].startswith("trial ")
+    note = get_note(study)
+    assert "**Verdict:** " + record["verdict"] in note
+    report = toy.cwd / "report"
+    result = subprocess.run([sys.executable, "-m", "sweep.report", "outputs/studies/toy",
+                             "--out", str(report)], cwd=toy.cwd, capture_output=True,
+                            text=True, timeout=300)
+    assert result.returncode == 0, result.stderr
+    text = (report / "report.md").read_text()
+    assert "## Race" in text and f"verdict: {record['verdict']}" in text
+    assert (report / "race.png").stat().st_size > 10_000

@@ -29,6 +29,7 @@ from hydra_plugins.tfod_optuna_sweeper._errors import StudyStopped, SweeperError
 from hydra_plugins.tfod_optuna_sweeper._evidence import EvidenceWriter, name_objective
 from hydra_plugins.tfod_optuna_sweeper._factory import build_pruner, build_sampler
 from hydra_plugins.tfod_optuna_sweeper._race._claims import RaceClaims
+from hydra_plugins.tfod_optuna_sweeper._race._review import RECORD, race_note, race_record
 from hydra_plugins.tfod_optuna_sweeper._rdb import connection_reason, is_connection_error
 from hydra_plugins.tfod_optuna_sweeper._search_space import build_search_space, normalize_point
 from hydra_plugins.tfod_optuna_sweeper._settings import Settings, load_settings
@@ -303,3 +304,18 @@ class SweepRunner:
             log.warning("no study summary: the storage cannot be read (%s)", reason)
             return
         print(text, flush=True)
+        if self._settings.race is not None:
+            self._record_race()
+
+    def _record_race(self) -> None:
+        """The race's record on the study (for sweep.report) and as its dashboard note."""
+        sign = 1.0 if self._settings.directions[0] == "maximize" else -1.0
+        try:
+            record = race_record(self._study.get_trials(deepcopy=False), self._settings.race,
+                                 sign, self._settings.n_jobs)
+            self._study.set_user_attr(RECORD, record)
+            from optuna_dashboard import save_note
+
+            save_note(self._study, race_note(record))
+        except Exception as exc:  # the study itself is safe; only its review record is not
+            log.warning("race record not written: %s", one_line(exc))
