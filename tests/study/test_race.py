@@ -115,8 +115,7 @@ def test_an_interrupted_race_resumes_and_keeps_its_runs(toy: Toy) -> None:
 
 @pytest.mark.parametrize(("args", "message"), [
     (("hydra.sweeper.race=null",), "hydra.sweeper.budget needs a race"),
-    (("hydra.sweeper.pruner={_target_: optuna.pruners.MedianPruner}",),
-     "set hydra.sweeper.pruner=null"),
+    (("hydra.sweeper.seeds_per_trial=2",), "leave seeds_per_trial at 1"),
     (("hydra.sweeper.race.rungs=[0.5,0.9]",), "rungs must be ascending fractions"),
     (("hydra.sweeper.race.confirm_seed_offset=2",), "never selection seeds"),
     (("hydra.sweeper.budget=soon",), "is not a positive time"),
@@ -177,3 +176,24 @@ def test_review_shows_the_race_in_the_report_and_the_dashboard_note(toy: Toy) ->
     text = (report / "report.md").read_text()
     assert "## Race" in text and f"verdict: {record['verdict']}" in text
     assert (report / "race.png").stat().st_size > 10_000
+
+
+def test_a_classic_strategy_gets_the_same_budget_and_confirmation(toy: Toy) -> None:
+    # One seed, no rungs, Optuna's median pruner: today's design, with the race's budget
+    # and confirmation so that strategies compare on the same footing.
+    toy.search = "race"
+    result = toy.run("hydra.sweeper.race.rungs=[1.0]", "hydra.sweeper.race.max_seeds=1",
+                     "hydra/sweeper/pruner=median", "hydra.sweeper.pruner.n_startup_trials=2",
+                     "hydra.sweeper.pruner.n_warmup_steps=1",
+                     "hydra.sweeper.enqueue=[{x:0.3},{x:0.9},{x:0.8},{x:0.05}]",
+                     timeout=240)
+    assert result.returncode == 0, result.stderr[-3000:]
+    trials = toy.trials()
+    states = {t.number: t.state for t in trials}
+    assert states[3] == TrialState.PRUNED  # x=0.05 against two finished trials
+    runs = [(n, assignment_of(t)) for n, t in enumerate(trials)]
+    assert all(a is not None and (a.seed, a.steps) == (0, 4) for _, a in runs
+               if a.role == SEARCH)
+    confirm = [n for n, a in runs if a.role == CONFIRM]
+    assert len(confirm) == 4 and all(states[n] == TrialState.COMPLETE for n in confirm)
+    assert "verdict: trial " in result.stdout

@@ -138,7 +138,7 @@ def load_settings(cfg: DictConfig) -> TfodOptunaSweeperConf:
     n_trials = _int(resolved, "n_trials", 1)
     seeds_per_trial = _int(resolved, "seeds_per_trial", 1)
     race = load_race(_container(resolved.get("race")), resolved.get("budget"), n_trials,
-                     pruner, seeds_per_trial, directions)  # type: ignore[arg-type]
+                     seeds_per_trial, directions)  # type: ignore[arg-type]
     artifact_dir = resolved.get("artifact_dir")
     if artifact_dir is not None and not str(artifact_dir).strip():
         raise SweeperError("hydra.sweeper.artifact_dir must be a folder path or null")

@@ -20,6 +20,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from hydra_plugins.tfod_optuna_sweeper._attrs import INTERMEDIATE_VALUES
+from hydra_plugins.tfod_optuna_sweeper._race._model import CONFIRM
+from hydra_plugins.tfod_optuna_sweeper._race._trials import ASSIGNMENT
 from tfod_sweep.errors import SweepError
 
 if TYPE_CHECKING:
@@ -43,6 +45,8 @@ class TrialReporter:
         self.enqueued = enqueued
         # Only the first seed's run speaks for the trial (curve, pruning, attrs).
         self._primary = True
+        #: Report the curve but never ask the pruner (a race's confirmation runs).
+        self.never_prune = False
         #: Several objectives: Optuna keeps no intermediate values and cannot prune.
         self.multi_objective = len(study.directions) > 1
         self._curve: dict[str, float] = {}
@@ -89,7 +93,7 @@ class TrialReporter:
             self._trial.set_user_attr(INTERMEDIATE_VALUES, dict(self._curve))
             return
         self._trial.report(float(value), int(step))
-        if may_prune and self._trial.should_prune():
+        if may_prune and not self.never_prune and self._trial.should_prune():
             raise optuna.TrialPruned(f"pruned at step {int(step)} (value {float(value):.6g})")
 
     def set_user_attrs(self, attrs: Mapping[str, Any]) -> None:
@@ -192,8 +196,12 @@ def _open(
     trial = optuna.Trial(study, trial_id)
     for key, value in scheduler_attrs().items():
         trial.set_user_attr(key, value)
-    return TrialReporter(study, trial, seeds_per_trial,
-                         enqueued="fixed_params" in frozen.system_attrs)
+    reporter = TrialReporter(study, trial, seeds_per_trial,
+                             enqueued="fixed_params" in frozen.system_attrs)
+    # A race's confirmation run is never pruned: the verdict needs every one of them.
+    race = frozen.system_attrs.get(ASSIGNMENT) or {}
+    reporter.never_prune = race.get("role") == CONFIRM
+    return reporter
 
 
 def scheduler_attrs() -> dict[str, str]:

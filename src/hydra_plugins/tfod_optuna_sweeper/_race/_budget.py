@@ -85,7 +85,7 @@ class CostModel:
         """What the study has used: finished runs as measured, running ones as estimated."""
         total = 0.0
         for run in runs:
-            trained = run.assignment.steps - run.assignment.start
+            trained = run.trained_steps
             if self.budget.kind == SECONDS and run.state != RunState.PENDING:
                 total += (run.seconds or 0.0) / self.workers
             else:

@@ -28,9 +28,14 @@ def _fail(message: str) -> SweeperError:
     return SweeperError(f"hydra.sweeper.race.{message}")
 
 
-def load_race(node: Any, budget: Any, n_trials: int, pruner: Any, seeds_per_trial: int,
+def load_race(node: Any, budget: Any, n_trials: int, seeds_per_trial: int,
               directions: list[str]) -> RaceSetup | None:
-    """The race, or None when ``hydra.sweeper.race`` is null (the classic study)."""
+    """The race, or None when ``hydra.sweeper.race`` is null (the classic study).
+
+    An Optuna pruner may stay on: the race then also stops a run where the pruner says
+    so. With ``rungs: [1.0]`` and ``max_seeds: 1`` that is the classic study (one seed,
+    pruned early) with the race's budget and confirmation, to compare strategies fairly.
+    """
     if node is None:
         if budget is not None:
             raise SweeperError("hydra.sweeper.budget needs a race (hydra.sweeper.race); "
@@ -43,10 +48,6 @@ def load_race(node: Any, budget: Any, n_trials: int, pruner: Any, seeds_per_tria
     assert isinstance(conf, RaceConf)
     if len(directions) != 1:
         raise SweeperError("hydra.sweeper.race races one objective: set one direction")
-    if pruner is not None and not (isinstance(pruner, dict)
-                                   and pruner.get("_target_") == "optuna.pruners.NopPruner"):
-        raise SweeperError("hydra.sweeper.race stops runs at its own rungs: set "
-                           "hydra.sweeper.pruner=null")
     if seeds_per_trial != 1:
         raise SweeperError("hydra.sweeper.race gives each run one seed and chooses how many "
                            "a point earns: leave seeds_per_trial at 1")

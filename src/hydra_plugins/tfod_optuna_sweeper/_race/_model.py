@@ -62,6 +62,7 @@ class RunState(Enum):
     DONE = "done"          # finished and visible to this decision
     PENDING = "pending"    # assigned, result not (yet) visible: never assign it again
     FAILED = "failed"      # crashed for good: the candidate leaves the race
+    PRUNED = "pruned"      # stopped by an Optuna pruner: the candidate goes no further
 
 
 @dataclass(frozen=True)
@@ -74,6 +75,14 @@ class Run:
     value: float | None = None
     #: Intermediate values by step (the run's evaluations before ``steps``).
     curve: Mapping[int, float] = field(default_factory=dict)
+
+    @property
+    def trained_steps(self) -> int:
+        """Steps this run trained: to its rung, or to where a pruner stopped it."""
+        end = self.assignment.steps
+        if self.state == RunState.PRUNED and self.curve:
+            end = max(self.curve)
+        return max(0, end - self.assignment.start)
     #: Wall seconds of the trial and seconds spent in training steps (cost model).
     seconds: float | None = None
     train_seconds: float | None = None

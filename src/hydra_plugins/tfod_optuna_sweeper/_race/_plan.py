@@ -60,7 +60,9 @@ class Race:
         self.settings = settings
         self.assigned = {r.assignment.key() for r in self.runs
                          if r.assignment.role == SEARCH}
-        self.failed = {r.assignment.candidate for r in self.runs if r.state == RunState.FAILED}
+        # Crashed or pruned: such a candidate goes no further in the race.
+        self.failed = {r.assignment.candidate for r in self.runs
+                       if r.state in (RunState.FAILED, RunState.PRUNED)}
         self.baseline = next((r.assignment.candidate for r in self.runs
                               if r.assignment.baseline), None)
         self.dropped: dict[int, str] = dict(self.runs[-1].assignment.dropped) if self.runs else {}

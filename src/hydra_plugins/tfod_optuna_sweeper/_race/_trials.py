@@ -33,7 +33,8 @@ def runs_before(trials: Sequence[FrozenTrial], number: int, lag: int, sign: floa
 
     Later assigned trials are PENDING whatever their state, so the plan does not depend
     on which of them happen to have finished. A run stopped by the user (or discarded)
-    established nothing and may be planned again; a crash is FAILED once visible.
+    established nothing and may be planned again; a crash is FAILED once visible, and a
+    run an Optuna pruner stopped (a race may keep one, to compare strategies) PRUNED.
     """
     retried = retried_numbers(trials)
     runs = []
@@ -51,6 +52,9 @@ def runs_before(trials: Sequence[FrozenTrial], number: int, lag: int, sign: floa
             runs.append(Run(trial.number, assignment, RunState.DONE, sign * float(trial.value),
                             curve=dict(trial.intermediate_values), seconds=_seconds(trial),
                             train_seconds=_float(trial.user_attrs.get(TRAIN_SECONDS))))
+        elif trial.state == TrialState.PRUNED:
+            runs.append(Run(trial.number, assignment, RunState.PRUNED,
+                            curve=dict(trial.intermediate_values), seconds=_seconds(trial)))
         else:
             runs.append(Run(trial.number, assignment, RunState.FAILED, seconds=_seconds(trial)))
     return runs
