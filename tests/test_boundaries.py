@@ -46,3 +46,27 @@ def test_library_does_not_read_hydra_runtime_state() -> None:
     readers = [module for module, names in _imports(SRC / "tfod_sweep").items()
                if "hydra.core.hydra_config" in names]
     assert not readers
+
+
+def test_the_sweeper_loads_neither_tensorflow_nor_the_od_api() -> None:
+    """Every plugin module, imported in a fresh interpreter, and whatever it imports in
+    turn: a generic sweeper runs its coordinator without TensorFlow or the OD API."""
+    import subprocess
+    import sys
+
+    code = (
+        "import importlib, pkgutil, sys\n"
+        "import hydra_plugins.tfod_optuna_sweeper as plugin\n"
+        "names = [m.name for m in pkgutil.walk_packages(plugin.__path__, plugin.__name__ + '.')]\n"
+        "for name in names:\n"
+        "    importlib.import_module(name)\n"
+        "loaded = sorted(m for m in sys.modules if m.split('.')[0] in\n"
+        "                ('tensorflow', 'object_detection', 'keras', 'tf_keras'))\n"
+        "print(len(names), loaded[:5])\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                            timeout=120)
+    assert result.returncode == 0, result.stderr
+    count, loaded = result.stdout.split(" ", 1)
+    assert int(count) > 30  # the walk found the modules, subpackages included
+    assert loaded.strip() == "[]"

@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 import time
 import warnings
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +19,7 @@ import optuna
 from hydra.core.override_parser.overrides_parser import OverridesParser
 from hydra.core.plugins import Plugins
 from hydra.types import HydraContext, TaskFunction
+from hydra.utils import get_method
 from omegaconf import DictConfig, ListConfig, OmegaConf
 from optuna.storages import RetryHeartbeatStaleTrialCallback
 from optuna.trial import TrialState
@@ -44,9 +46,17 @@ from hydra_plugins.tfod_optuna_sweeper._trial import Outcome, TrialRunner
 from hydra_plugins.tfod_optuna_sweeper._workers import WorkerPool, is_extra_worker, share_cores
 from tfod_sweep.errors import SweepError, one_line
 from tfod_sweep.fileio import atomic_write_text
-from tfod_sweep.study_fit import fit_study
 
 log = logging.getLogger(__name__)
+
+
+def _fit(path: str) -> Callable[..., Any]:
+    """The app's search-space fitting callable named by ``hydra.sweeper.fit_space``."""
+    try:
+        return get_method(path)
+    except Exception as exc:
+        raise SweeperError(f"hydra.sweeper.fit_space={path!r} cannot be imported: "
+                           f"{one_line(exc)}") from None
 
 
 class Interrupted(Exception):
@@ -143,14 +153,17 @@ class SweepRunner:
         parser = OverridesParser.create(config_loader=self._context.config_loader)
         try:
             space = build_search_space(settings.params, arguments, parser)
-            # Keys the chosen model lacks (focal_depth's depths on EfficientDet) are dropped.
-            fitted = fit_study(self._config, list(space.params), settings.enqueue, arguments)
-            for name in fitted.dropped:
-                del space.params[name]
-            space.fixed.extend(fitted.reset)
-            if fitted.note and not is_extra_worker():  # said once, not once per worker
-                log.info(fitted.note)
-            points = [normalize_point(p, space) for p in fitted.enqueue]
+            enqueue = settings.enqueue
+            if settings.fit_space:  # the app's own fitting, e.g. keys a model lacks
+                fitted = _fit(settings.fit_space)(self._config, list(space.params),
+                                                  settings.enqueue, arguments)
+                for name in fitted.dropped:
+                    del space.params[name]
+                space.fixed.extend(fitted.reset)
+                if fitted.note and not is_extra_worker():  # said once, not once per worker
+                    log.info(fitted.note)
+                enqueue = fitted.enqueue
+            points = [normalize_point(p, space) for p in enqueue]
         except SweepError as exc:
             raise SweeperError(str(exc)) from None
         race = None

@@ -162,5 +162,6 @@ def load_settings(cfg: DictConfig) -> TfodOptunaSweeperConf:
         storage_outage_seconds=_int(resolved, "storage_outage_seconds", 0),  # type: ignore[arg-type]
         seeds_per_trial=seeds_per_trial,  # type: ignore[arg-type]
         race=race,
+        fit_space=None if resolved.get("fit_space") is None else str(resolved.get("fit_space")),
         budget=None if resolved.get("budget") is None else str(resolved.get("budget")),
     )
