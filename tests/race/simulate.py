@@ -20,12 +20,16 @@ def linear(true_mean: float, seed: int, steps: int, noise: Sequence[float] = (0.
 
 
 def simulate(means: Sequence[float], value: Value, budget: Budget,
-             settings: RaceSettings = SETTINGS, max_trials: int = 200) -> list[Run]:
-    """Run the race sequentially; the first point is the baseline, as an enqueued one."""
+             settings: RaceSettings = SETTINGS, max_trials: int = 200,
+             seconds_per_step: float = 1.0, overhead: float = 10.0) -> list[Run]:
+    """Run the race sequentially; the first point is the baseline, as an enqueued one.
+
+    Each run takes ``overhead`` seconds plus ``seconds_per_step`` per step it trains.
+    """
     runs: list[Run] = []
     truth: dict[int, float] = {}
     for trial in range(max_trials):
-        decision = plan(runs, settings, CostModel(budget, 1))
+        decision = plan(runs, settings, CostModel.learn(budget, 1, runs))
         if decision.assignment is None:
             return runs
         assignment: Assignment = decision.assignment
@@ -35,5 +39,7 @@ def simulate(means: Sequence[float], value: Value, budget: Budget,
                                     baseline=trial == 0, reason=assignment.reason,
                                     dropped=assignment.dropped)
         result = value(truth[assignment.candidate], assignment.seed, assignment.steps)
-        runs.append(Run(trial, assignment, RunState.DONE, result))
+        train = seconds_per_step * (assignment.steps - assignment.start)
+        runs.append(Run(trial, assignment, RunState.DONE, result, seconds=overhead + train,
+                        train_seconds=train))
     raise AssertionError(f"the race did not end within {max_trials} trials")

@@ -83,3 +83,33 @@ def test_budgets_parse_in_the_units_users_think_in() -> None:
     assert parse_budget("1.5h") == Budget("seconds", 5400.0)
     assert parse_budget("20000 steps") == Budget("steps", 20000.0)
     assert parse_budget("12 runs") == Budget("runs", 12.0)
+
+
+def test_a_time_budget_holds_confirmation_included() -> None:
+    # Runs cost 10 s plus 1 s a step: the race learns that from its own runs.
+    for minutes in (15, 30):
+        runs = simulate([0.4, 0.8, 0.6], _value, parse_budget(f"{minutes}m"))
+        spent = sum(r.seconds or 0.0 for r in runs)
+        assert spent <= minutes * 60
+        assert any(r.assignment.role == CONFIRM for r in runs)
+
+
+def test_the_lower_bound_ranks_a_steady_candidate_above_a_scattered_one() -> None:
+    from hydra_plugins.tfod_optuna_sweeper._race._model import Assignment, Run, RunState
+    from hydra_plugins.tfod_optuna_sweeper._race._plan import Race
+
+    def runs(candidate: int, values: list[float], first_trial: int) -> list[Run]:
+        return [Run(first_trial + i, Assignment(candidate, seed, 100), RunState.DONE, v)
+                for i, (seed, v) in enumerate(zip((0, 1, 2), values, strict=False))]
+
+    steady, scattered = [0.60, 0.61, 0.59], [0.40, 0.80, 0.60]  # both average 0.60
+    history = runs(1, steady, 0) + runs(2, scattered, 3)
+    for objective, expected in (("mean", None), ("lcb", 1)):
+        settings = SETTINGS.__class__(**{**SETTINGS.__dict__, "objective": objective})
+        race = Race(history, settings)
+        noise = race.noise()
+        scores = {c: race.score(c, noise) for c in (1, 2)}
+        if expected is None:
+            assert abs(scores[1] - scores[2]) < 1e-9
+        else:
+            assert scores[1] > scores[2]

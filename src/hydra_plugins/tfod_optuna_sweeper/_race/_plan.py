@@ -35,7 +35,13 @@ from hydra_plugins.tfod_optuna_sweeper._race._model import (
     Run,
     RunState,
 )
-from hydra_plugins.tfod_optuna_sweeper._race._stats import Noise, compare, mean, pooled_noise
+from hydra_plugins.tfod_optuna_sweeper._race._stats import (
+    Noise,
+    compare,
+    mean,
+    pooled_noise,
+    sample_std,
+)
 
 NEW = -1
 """Candidate id of a new point: the trial that runs it takes its own number."""
@@ -103,7 +109,8 @@ class Race:
         centre = mean(values)
         if self.settings.objective != "lcb":
             return centre
-        spread = noise.std if noise.df else 0.0
+        # Its own seeds' spread once it has two; until then the pooled seed noise.
+        spread = sample_std(values) if len(values) >= 2 else (noise.std if noise.df else 0.0)
         return centre - self.settings.lcb_z * spread / len(values) ** 0.5
 
     def contenders(self) -> list[int]:
