@@ -70,3 +70,16 @@ def test_the_sweeper_loads_neither_tensorflow_nor_the_od_api() -> None:
     count, loaded = result.stdout.split(" ", 1)
     assert int(count) > 30  # the walk found the modules, subpackages included
     assert loaded.strip() == "[]"
+
+
+def test_hydra_start_up_imports_no_optuna() -> None:
+    """Hydra imports the plugin's config on every start-up (``--help`` included)."""
+    import subprocess
+    import sys
+
+    code = ("import sys, hydra_plugins.tfod_optuna_sweeper.config\n"
+            "print(sorted(m for m in sys.modules if m.split('.')[0] == 'optuna')[:3])")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                            timeout=60)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "[]"

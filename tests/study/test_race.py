@@ -48,7 +48,7 @@ def test_a_race_stays_within_its_budget_and_confirms_on_fresh_seeds(toy: Toy) ->
     promoted = [(n, a) for n, a in runs if a.start]
     assert promoted
     for number, a in promoted:
-        seen = by_number[number].user_attrs["seen"]
+        seen = by_number[number].user_attrs["race_seen"]
         assert (seen["resumed_at"], seen["stop_at"], seen["seed"]) == (a.start, a.steps, a.seed)
     # The baseline (x=0.3) is raced, and the confirmed winner beats it.
     baseline = [a for _, a in runs if a.baseline]
@@ -68,7 +68,7 @@ def test_the_verdict_is_printed_from_the_confirmation_runs(toy: Toy) -> None:
 def test_a_flat_objective_has_no_significant_winner(toy: Toy) -> None:
     # Every point gets the same value per seed: nothing can beat the baseline.
     result = _race_output(toy, "hydra.sweeper.params.x='interval(0.3, 0.3000001)'",
-                          "hydra.sweeper.sampler.n_startup_trials=100")
+                          "hydra.sweeper.enqueue=[{x:0.3}]")
     assert "verdict: no setting beats the baseline beyond the seed noise" in result
 
 

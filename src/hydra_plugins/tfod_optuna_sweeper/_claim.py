@@ -33,6 +33,7 @@ from hydra_plugins.tfod_optuna_sweeper._errors import StudyStopped
 from hydra_plugins.tfod_optuna_sweeper._factory import build_sampler
 from hydra_plugins.tfod_optuna_sweeper._heartbeat import HeartbeatThread, reap_stale_trials
 from hydra_plugins.tfod_optuna_sweeper._history import LaggedSampler, wait_for_history
+from hydra_plugins.tfod_optuna_sweeper._optuna_private import storage_of, trial_id_of
 from hydra_plugins.tfod_optuna_sweeper._race._claims import RaceClaims
 from hydra_plugins.tfod_optuna_sweeper._search_space import SearchSpace, suggest_overrides
 from hydra_plugins.tfod_optuna_sweeper._settings import Settings
@@ -118,7 +119,7 @@ class Claimer:
             with warnings.catch_warnings():
                 warnings.filterwarnings("ignore", message="Heartbeat of storage")
                 trial = self._study.ask()
-            heartbeat = HeartbeatThread(self._study._storage, trial._trial_id)
+            heartbeat = HeartbeatThread(storage_of(self._study), trial_id_of(trial))
             heartbeat.start()
             claim = Claim(trial, heartbeat)
             try:

@@ -36,6 +36,7 @@ with warnings.catch_warnings():
     warnings.filterwarnings("ignore", category=FutureWarning, module=r"google\.")
     from optuna.artifacts import FileSystemArtifactStore, upload_artifact
 
+from hydra_plugins.tfod_optuna_sweeper._optuna_private import storage_of, trial_id_of
 from tfod_sweep.errors import one_line
 from tfod_sweep.report import merge_seeds, seed_tables
 from tfod_sweep.run_metrics import FILE_NAME as METRICS_FILE
@@ -187,7 +188,7 @@ class EvidenceWriter:
         """Upload the run's files and save the note; a failure is one warning line."""
         problems: list[str] = []
         try:
-            frozen = study._storage.get_trial(trial._trial_id)  # the job's attrs, fresh
+            frozen = storage_of(study).get_trial(trial_id_of(trial))  # the job's attrs, fresh
             if frozen.state != TrialState.RUNNING:
                 return  # another worker found it lost and failed it; its retry attaches
             run = speaking_run(job_dir, frozen.user_attrs.get("run_dir"))

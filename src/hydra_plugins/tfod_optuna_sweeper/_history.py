@@ -25,6 +25,8 @@ import optuna
 from optuna.distributions import BaseDistribution
 from optuna.trial import FrozenTrial, TrialState
 
+from hydra_plugins.tfod_optuna_sweeper._optuna_private import storage_of
+
 log = logging.getLogger(__name__)
 
 
@@ -33,7 +35,7 @@ class HistoryView(optuna.study.Study):
 
     def __init__(self, study: optuna.Study, cutoff: int, own: int,
                  keep: Callable[[FrozenTrial], bool] | None = None) -> None:
-        super().__init__(study_name=study.study_name, storage=study._storage,
+        super().__init__(study_name=study.study_name, storage=storage_of(study),
                          sampler=study.sampler, pruner=study.pruner)
         self._cutoff = cutoff
         self._own = own

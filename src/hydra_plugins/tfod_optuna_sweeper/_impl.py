@@ -30,6 +30,7 @@ from hydra_plugins.tfod_optuna_sweeper._disk import disk_error, retry_later
 from hydra_plugins.tfod_optuna_sweeper._errors import StudyStopped, SweeperError
 from hydra_plugins.tfod_optuna_sweeper._evidence import EvidenceWriter, name_objective
 from hydra_plugins.tfod_optuna_sweeper._factory import build_pruner, build_sampler
+from hydra_plugins.tfod_optuna_sweeper._optuna_private import storage_of, trial_id_of
 from hydra_plugins.tfod_optuna_sweeper._race._claims import RaceClaims
 from hydra_plugins.tfod_optuna_sweeper._race._review import RECORD, race_note, race_record
 from hydra_plugins.tfod_optuna_sweeper._rdb import connection_reason, is_connection_error
@@ -280,7 +281,7 @@ class SweepRunner:
 
     def _requeue(self, claim: Claim) -> None:
         """Queue the trial's slot again (same parameters) unless ``max_retry`` is spent."""
-        frozen = self._study._storage.get_trial(claim.trial._trial_id)
+        frozen = storage_of(self._study).get_trial(trial_id_of(claim.trial))
         tries = len(frozen.system_attrs.get(RETRY_HISTORY) or [])
         limit = self._settings.max_retry
         if limit is not None and tries >= limit:

@@ -23,11 +23,11 @@ from collections.abc import Callable
 
 import optuna
 from optuna.storages import JournalStorage
-from optuna.storages._heartbeat import BaseHeartbeat
 from optuna.storages.journal import BaseJournalBackend
 from optuna.trial import FrozenTrial, TrialState
 
 from hydra_plugins.tfod_optuna_sweeper._attrs import HEARTBEAT
+from hydra_plugins.tfod_optuna_sweeper._optuna_private import BaseHeartbeat, trial_id_of
 
 StaleCallback = Callable[["optuna.Study", FrozenTrial], None]
 
@@ -68,7 +68,7 @@ class HeartbeatJournalStorage(JournalStorage, BaseHeartbeat):
             if last is None and trial.datetime_start is not None:
                 last = trial.datetime_start.timestamp()
             if last is not None and now - float(last) > grace:
-                stale.append(trial._trial_id)
+                stale.append(trial_id_of(trial))
         return stale
 
     def get_heartbeat_interval(self) -> int | None:

@@ -19,7 +19,8 @@ import os
 from typing import Any
 
 from optuna.storages.journal import JournalFileBackend
-from optuna.storages.journal._file import BaseJournalFileLock
+
+from hydra_plugins.tfod_optuna_sweeper._optuna_private import BaseJournalFileLock
 
 
 class FlockJournalLock(BaseJournalFileLock):

@@ -37,6 +37,12 @@ from optuna.exceptions import UpdateFinishedTrialError
 from optuna.storages import RDBStorage
 from optuna.trial import TrialState
 
+from hydra_plugins.tfod_optuna_sweeper._optuna_private import (
+    CACHED_STORAGE_METHODS,
+    rdb_models,
+    rdb_session,
+)
+
 log = logging.getLogger(__name__)
 _F = TypeVar("_F", bound=Callable[..., Any])
 
@@ -51,7 +57,7 @@ _RETRIED = (
     "set_trial_system_attr", "get_trial", "get_all_trials", "get_best_trial",
     "record_heartbeat", "_get_stale_trial_ids",
     # What Optuna's _CachedStorage (which wraps every RDBStorage in a Study) calls instead.
-    "_create_new_trial", "_get_trials", "_set_trial_param", "_get_best_trial_id",
+    *CACHED_STORAGE_METHODS,
 )  # fmt: skip
 
 
@@ -138,12 +144,11 @@ class ResilientRDBStorage(RDBStorage):
         if self.heartbeat_interval is None:
             return stale
         grace = timedelta(seconds=self.grace_period or 2 * self.heartbeat_interval)
-        from optuna.storages._rdb import models
-        from optuna.storages._rdb.storage import _create_scoped_session
+        models = rdb_models()
         from sqlalchemy import orm
 
         now = datetime.now()  # Optuna stamps datetime_start with the worker's local clock
-        with _create_scoped_session(self.scoped_session, True) as session:
+        with rdb_session(self.scoped_session, True) as session:
             running = (
                 session.query(models.TrialModel)
                 .options(orm.selectinload(models.TrialModel.heartbeats))

@@ -9,6 +9,7 @@ import optuna
 from optuna.trial import TrialState
 
 from hydra_plugins.tfod_optuna_sweeper._budget import slot_trials
+from hydra_plugins.tfod_optuna_sweeper._optuna_private import FIXED_PARAMS
 from hydra_plugins.tfod_optuna_sweeper._race._config import RaceSetup
 from hydra_plugins.tfod_optuna_sweeper._race._summary import race_lines
 from hydra_plugins.tfod_optuna_sweeper._storage import StorageLocation
@@ -86,7 +87,7 @@ def pareto_lines(study: optuna.Study) -> list[str]:
 def _against_baseline(study: optuna.Study, complete: list[optuna.trial.FrozenTrial]) -> str:
     """The best trial vs the study's baseline, from each trial's per-seed values."""
     trials = [
-        TrialSeeds(t.number, "fixed_params" in t.system_attrs,
+        TrialSeeds(t.number, FIXED_PARAMS in t.system_attrs,
                    SeedStats(tuple(float(v) for v in
                                    t.user_attrs.get("value_per_seed") or [t.value])))
         for t in complete

@@ -27,6 +27,7 @@ from hydra_plugins.tfod_optuna_sweeper._claim import Claim
 from hydra_plugins.tfod_optuna_sweeper._disk import disk_error
 from hydra_plugins.tfod_optuna_sweeper._errors import SweeperError
 from hydra_plugins.tfod_optuna_sweeper._evidence import EvidenceWriter
+from hydra_plugins.tfod_optuna_sweeper._optuna_private import storage_of, trial_id_of
 from hydra_plugins.tfod_optuna_sweeper._scheduler import scheduler_end
 from tfod_sweep.errors import one_line
 
@@ -144,7 +145,7 @@ class TrialRunner:
         log.info("trial %d: %s", number, " ".join(claim.overrides))
         claim.run_dir = run_dir.absolute()
         # A race's next rung continues this run's checkpoint from here.
-        self._study._storage.set_trial_system_attr(claim.trial._trial_id, RUN_DIR,
+        storage_of(self._study).set_trial_system_attr(trial_id_of(claim.trial), RUN_DIR,
                                                    str(claim.run_dir))
         try:
             returns = self._launcher.launch([claim.overrides], initial_job_idx=number)

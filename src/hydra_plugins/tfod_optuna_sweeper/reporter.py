@@ -20,8 +20,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from hydra_plugins.tfod_optuna_sweeper._attrs import INTERMEDIATE_VALUES
-from hydra_plugins.tfod_optuna_sweeper._race._model import CONFIRM
-from hydra_plugins.tfod_optuna_sweeper._race._trials import ASSIGNMENT
 from tfod_sweep.errors import SweepError
 
 if TYPE_CHECKING:
@@ -169,6 +167,9 @@ def _open(
 
     from hydra_plugins.tfod_optuna_sweeper._factory import build_pruner
     from hydra_plugins.tfod_optuna_sweeper._history import LaggedPruner
+    from hydra_plugins.tfod_optuna_sweeper._optuna_private import FIXED_PARAMS, study_id_of
+    from hydra_plugins.tfod_optuna_sweeper._race._model import CONFIRM
+    from hydra_plugins.tfod_optuna_sweeper._race._trials import ASSIGNMENT
     from hydra_plugins.tfod_optuna_sweeper._storage import open_storage, resolve_storage
 
     location = resolve_storage(storage, base_dir)
@@ -183,7 +184,8 @@ def _open(
             pruner=LaggedPruner(build_pruner(pruner), history_lag) if history_lag
             else build_pruner(pruner),
         )
-        trial_id = backend.get_trial_id_from_study_id_trial_number(study._study_id, trial_number)
+        trial_id = backend.get_trial_id_from_study_id_trial_number(study_id_of(study),
+                                                                   trial_number)
     except KeyError:
         raise SweepError(
             f"trial {trial_number} of study {study_name!r} not found in its storage"
@@ -197,7 +199,7 @@ def _open(
     for key, value in scheduler_attrs().items():
         trial.set_user_attr(key, value)
     reporter = TrialReporter(study, trial, seeds_per_trial,
-                             enqueued="fixed_params" in frozen.system_attrs)
+                             enqueued=FIXED_PARAMS in frozen.system_attrs)
     # A race's confirmation run is never pruned: the verdict needs every one of them.
     race = frozen.system_attrs.get(ASSIGNMENT) or {}
     reporter.never_prune = race.get("role") == CONFIRM

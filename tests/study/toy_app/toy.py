@@ -169,8 +169,8 @@ def main(cfg: DictConfig) -> float | tuple[float, ...]:
     (output_dir / CHECKPOINT).write_text(str(step))
     if reporter is not None:
         reporter.set_user_attrs(
-            {"seen": {"x": cfg.x, "y": cfg.y, "opt": cfg.opt, "seed": cfg.seed,
-                      "stop_at": cfg.stop_at, "resumed_at": first},
+            {"seen": {"x": cfg.x, "y": cfg.y, "opt": cfg.opt},
+             "race_seen": {"seed": cfg.seed, "stop_at": cfg.stop_at, "resumed_at": first},
              "pid": os.getpid(), "steps": step}
         )
     return _objectives(cfg, value)

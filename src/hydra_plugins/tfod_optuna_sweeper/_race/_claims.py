@@ -21,6 +21,7 @@ from optuna.trial import FrozenTrial, TrialState
 
 from hydra_plugins.tfod_optuna_sweeper._attrs import RUN_DIR
 from hydra_plugins.tfod_optuna_sweeper._history import LaggedSampler
+from hydra_plugins.tfod_optuna_sweeper._optuna_private import FIXED_PARAMS, storage_of, trial_id_of
 from hydra_plugins.tfod_optuna_sweeper._race._budget import CostModel
 from hydra_plugins.tfod_optuna_sweeper._race._config import RaceSetup
 from hydra_plugins.tfod_optuna_sweeper._race._model import CONFIRM, Assignment
@@ -112,7 +113,7 @@ class RaceClaims:
             if assignment is None:
                 return None
             attr = assignment.to_attr()
-            study._storage.set_trial_system_attr(trial._trial_id, ASSIGNMENT, attr)
+            storage_of(study).set_trial_system_attr(trial_id_of(trial), ASSIGNMENT, attr)
             trial.set_user_attr(RACE, attr)
         if assignment.candidate == trial.number:
             study.sampler = LaggedSampler(sampler, lag, keep=_first_runs_only)
@@ -136,7 +137,7 @@ class RaceClaims:
         runs = runs_before(trials, own.number, lag, self.sign)
         cost = CostModel.learn(self.setup.budget, self.workers, runs)
         decision = plan(runs, self.setup.settings, cost)
-        fixed = own.system_attrs.get("fixed_params")
+        fixed = own.system_attrs.get(FIXED_PARAMS)
         if fixed is not None:  # an enqueued point: a new candidate, whatever comes next
             settings = self.setup.settings
             dropped = decision.assignment.dropped if decision.assignment else {}
