@@ -158,10 +158,13 @@ class SyntheticParams:
 
 @dataclass
 class DatasetConfig:
-    """TFRecords + label map; `synthetic` set means generate them on first use."""
+    """TFRecords + label map; `synthetic` set means generate them on first use.
+
+    `num_classes` null: the label map's count (`validate_config` fills it in).
+    """
 
     name: str = MISSING
-    num_classes: int = MISSING
+    num_classes: int | None = MISSING
     train: str | None = None
     val: str | None = None
     label_map: str | None = None

@@ -17,6 +17,7 @@ from typing import Any
 
 from omegaconf import DictConfig, ListConfig, OmegaConf
 
+from tfod_sweep.config.class_count import complete_num_classes
 from tfod_sweep.config.ranges import (
     Allowed,
     above,
@@ -145,6 +146,7 @@ def _check_model(cfg: DictConfig) -> None:
 
 def _check_dataset(cfg: DictConfig) -> None:
     dataset = cfg.dataset
+    complete_num_classes(dataset)
     _check("dataset", dataset, {"num_classes": at_least(1)})
     synthetic = dataset.get("synthetic")
     if synthetic is not None:
@@ -173,7 +175,10 @@ def _check_train_extras(cfg: DictConfig) -> None:
 
 
 def validate_config(cfg: DictConfig) -> None:
-    """Raise ConfigError (one line) for the first unknown key or value outside its range."""
+    """Raise ConfigError (one line) for the first unknown key or value outside its range.
+
+    A custom dataset without ``dataset.num_classes`` gets its label map's count here.
+    """
     _check_known_keys(cfg)
     _check_model(cfg)
     _check("train", cfg.train, TRAIN_RANGES)

@@ -160,8 +160,7 @@ def _convert(args: argparse.Namespace) -> int:
             print(f"  {line}")
     print("use it with these overrides:")
     print(
-        f"  dataset=custom dataset.num_classes={len(result.class_names)} "
-        f"dataset.train='{result.train}' dataset.val='{result.val}' "
+        f"  dataset=custom dataset.train='{result.train}' dataset.val='{result.val}' "
         f"dataset.label_map='{result.label_map}' dataset.val_coco_gt='{result.val_coco_gt}'"
     )
     return 0
