@@ -187,6 +187,7 @@ class TrainConfig:
     eval_every: int = MISSING
     checkpoint_every: int = MISSING
     augmentations: list[str] | None = MISSING
+    pretrained: str | None = MISSING
     fine_tune_checkpoint: str | None = MISSING
     fine_tune_checkpoint_type: str = MISSING
     seed: int = MISSING
