@@ -173,6 +173,12 @@ def yolo_listed_image_missing(tmp: Path) -> None:
     convert_dataset("yolo", yaml_path, str(tmp / "o"))
 
 
+def yolo_labels_folder_missing(tmp: Path) -> None:
+    yaml_path = _yolo(tmp, "0 0.5 0.5 0.2 0.2\n")
+    (tmp / "labels").rename(tmp / "annotations")
+    convert_dataset("yolo", yaml_path, str(tmp / "o"))
+
+
 def yolo_split_folder_missing(tmp: Path) -> None:
     convert_dataset("yolo", _yolo(tmp, "", val="images/val"), str(tmp / "o"))
 
@@ -245,6 +251,9 @@ CASES: list[tuple[Callable[[Path], None], str, str]] = [
     (yolo_names_with_a_gap, "data.yaml", ": 'names' keys must be 0..1 without gaps, got [0, 2]"),
     (yolo_listed_image_missing, "list.txt",
      ": line 2: image {tmp}/images/train/gone.jpg does not exist"),
+    (yolo_labels_folder_missing, "data.yaml",
+     ": train: no label file for any of its 1 images (looked for {tmp}/labels/train/img.txt, "
+     "as Ultralytics does)"),
     (yolo_split_folder_missing, "data.yaml",
      ": val: images/val does not exist (looked for {tmp}/images/val)"),
     (csv_missing_image, "ann.csv", ": line 3: image gone.jpg does not exist in {tmp}"),

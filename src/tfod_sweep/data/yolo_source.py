@@ -127,6 +127,10 @@ def _read_split(
             raise DataError(f"{yaml_path}: {split}: {source} holds no images")
         for image_path, where in paths:
             images.append(_read_image(image_path, where, names, yaml_path))
+    if not any(os.path.isfile(image.where) for image in images):
+        # Some images may lack labels; none having any is a layout the reader does not see.
+        raise DataError(f"{yaml_path}: {split}: no label file for any of its {len(images)} "
+                        f"images (looked for {images[0].where}, as Ultralytics does)")
     return images
 
 
