@@ -119,6 +119,16 @@ def test_ultralytics_dict_names_windows_paths_and_val_fraction(ultralytics, od_d
     _assert_decoded(decoded, NAMES, {"cat": 1, "dog": 2, "bird": 3})
 
 
+def test_absolute_paths_from_the_machine_it_was_made_on(ultralytics, od_decode):
+    """A data.yaml written on Colab, its dataset then copied here beside it."""
+    ultralytics.write_text("path: /content/datasets/pets\ntrain: /content/datasets/pets/images/"
+                           "train\nval: C:\\Users\\me\\pets\\images\\train\\sub\n"
+                           "names: {0: cat, 1: dog, 2: bird}\n")  # fmt: skip
+    result = convert_dataset("yolo", str(ultralytics), str(ultralytics.parent / "out"))
+    assert (result.num_train, result.num_val) == (6, 1)
+    assert [d["filename"] for d in od_decode(result.val)] == ["d.jpg"]
+
+
 def test_image_lists_and_a_given_label_map_keep_its_ids(roboflow, od_decode):
     root = roboflow.parent
     (root / "train.txt").write_text("./train/images/a.jpg\r\ntrain\\images\\B.JPG\r\n")

@@ -138,15 +138,19 @@ def _locate_entry(entry: str, split: str, roots: list[str], yaml_path: str) -> s
     """An existing folder or list file for one ``train``/``val`` entry.
 
     Roboflow writes ``../train/images`` for a data.yaml that sits beside ``train/``;
-    like Ultralytics, the path without its leading ``../`` is tried too.
+    like Ultralytics, the path without its leading ``../`` is tried too. An absolute
+    path from the machine the dataset was made on (``C:\\...``, ``/content/...``) is
+    tried as written, then by its last folders (at least two) below the roots.
     """
     written = portable(entry)
     tails = [written]
     if written.startswith("../"):
         tails.append(written[3:])
-    if is_windows_absolute(written):  # C:/me/ds/images/train: try images/train, then train
+    if is_windows_absolute(written) or written.startswith("/"):
         parts = [part for part in written.split("/")[1:] if part]
-        tails = ["/".join(parts[i:]) for i in range(1, len(parts))]
+        shortest = min(2, len(parts))
+        tails = [written] if written.startswith("/") else []
+        tails += ["/".join(parts[i:]) for i in range(len(parts) - shortest + 1)]
     tried = []
     for root in roots:
         for tail in tails:
