@@ -221,3 +221,13 @@ def test_a_run_without_network_ends_in_one_error_line(tmp_path):
     assert lines[-1].startswith(f"error: cannot download http://127.0.0.1:{port}{PATH}: "
                                 "[Errno 111] Connection refused: check the network"), lines
     assert "Traceback" not in done.stderr
+
+
+def test_a_half_filled_cache_entry_is_one_line_not_used(cache, zoo):
+    (cache / NAME).mkdir(parents=True)
+    (cache / NAME / "pipeline.config").write_text("")
+    with pytest.raises(FetchError, match=r"^.*/zoo/" + NAME + r" lacks checkpoint/ckpt-0\.index, "
+                       r"so it is not a complete zoo checkpoint: delete that folder to download "
+                       r"http://127\.0\.0\.1:\d+/20200711/.* again$"):  # fmt: skip
+        ensure_checkpoint(NAME, zoo.url + PATH)
+    assert zoo.hits == []

@@ -78,29 +78,31 @@ def ensure_checkpoint(name: str, url: str, sha256: str | None = None) -> str:
         return checkpoint_prefix(name)
     try:
         folder.parent.mkdir(parents=True, exist_ok=True)
+        with _locked(folder.parent / f".{name}.lock"):
+            if folder.is_dir():
+                lacking = missing_file(folder)
+                if lacking is None:
+                    return checkpoint_prefix(name)  # another worker finished it meanwhile
+                raise FetchError(f"{folder} lacks {lacking}, so it is not a complete zoo "
+                                 f"checkpoint: delete that folder to download {url} again")
+            print(f"downloading {url} into {folder}", file=sys.stderr)
+            _fetch_into(folder, url, sha256)
     except OSError as exc:
         raise _storage_error(url, folder.parent, exc) from None
-    with _locked(folder.parent / f".{name}.lock"):
-        if folder.is_dir():
-            lacking = missing_file(folder)
-            if lacking is None:
-                return checkpoint_prefix(name)  # another worker finished it meanwhile
-            raise FetchError(f"{folder} lacks {lacking}, so it is not a complete zoo "
-                             f"checkpoint: delete that folder to download {url} again")
-        print(f"downloading {url} into {folder}", file=sys.stderr)
-        tmp = Path(tempfile.mkdtemp(prefix=f".{name}.tmp-", dir=folder.parent))
-        try:
-            archive = tmp / "archive.tar.gz"
-            _download(url, archive)
-            if sha256 is not None:
-                _check_sha256(archive, sha256, url)
-            top = _unpack(archive, tmp / "unpacked", name, url)
-            os.rename(top, folder)
-        except OSError as exc:
-            raise _storage_error(url, folder.parent, exc) from None
-        finally:
-            shutil.rmtree(tmp, ignore_errors=True)
     return checkpoint_prefix(name)
+
+
+def _fetch_into(folder: Path, url: str, sha256: str | None) -> None:
+    """Download, check and unpack beside ``folder``; rename into place only at the end."""
+    tmp = Path(tempfile.mkdtemp(prefix=f".{folder.name}.tmp-", dir=folder.parent))
+    try:
+        archive = tmp / "archive.tar.gz"
+        _download(url, archive)
+        if sha256 is not None:
+            _check_sha256(archive, sha256, url)
+        os.rename(_unpack(archive, tmp / "unpacked", folder.name, url), folder)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
 
 
 @contextmanager
