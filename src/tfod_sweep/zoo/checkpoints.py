@@ -11,8 +11,6 @@ import os
 
 from tfod_sweep.errors import ConfigError
 
-#: The values ``train.pretrained`` takes besides null (the zoo's weights are COCO's).
-PRETRAINED = ("coco",)
 #: The zoo's published base address; ``TFOD_SWEEP_ZOO_MIRROR`` replaces it.
 ZOO_URL = "http://download.tensorflow.org/models/object_detection/tf2"
 MIRROR_ENV = "TFOD_SWEEP_ZOO_MIRROR"
