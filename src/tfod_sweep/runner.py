@@ -15,6 +15,7 @@ from tfod_sweep.objectives import Objective, seed_summary
 from tfod_sweep.pipeline import build_pipeline, write_pipeline
 from tfod_sweep.reporting import TrialReporter
 from tfod_sweep.tf_logging import configure_tf_logging
+from tfod_sweep.zoo.pretrained import apply_pretrained
 
 
 def _check_fine_tune_checkpoint(path: str | None) -> None:
@@ -60,6 +61,7 @@ def run_experiment(cfg: DictConfig, run_dir: Path,
         reporter: the study trial this run is, if any (the sweeper plugin provides it).
     """
     validate_config(cfg)
+    apply_pretrained(cfg, download=not cfg.dry_run)
     configure_tf_logging(cfg.verbose)
     run_dir = run_dir.resolve()
     seeds_per_trial = reporter.seeds_per_trial if reporter is not None else 1

@@ -279,7 +279,7 @@ def test_storage_and_study_alone_write_report_study_in_the_working_dir(
     (["--storage", "{empty}/journal.log"], "error: storage {empty}/journal.log: no such "
                                            "journal file"),
     (["--storage", "postgresql://tfod:s3cret@127.0.0.1:1/studies", "--study", "x"],
-     "error: cannot open storage postgresql+psycopg2://tfod:***@127.0.0.1:1/studies: "),
+     "error: cannot open storage postgresql+psycopg://tfod:***@127.0.0.1:1/studies: "),
     (["{empty}/nothing"], "error: {empty}/nothing: no such file or directory"),
     ([], "error: give a study, run or multirun dir, or --storage (and --study)"),
     (["{study}", "{empty}"], "error: a study is reported alone: {study} is study focal_toy, "

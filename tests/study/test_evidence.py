@@ -179,7 +179,7 @@ def test_the_artifact_store_sits_beside_the_storage(
 def test_the_dashboard_command_names_storage_artifacts_and_loopback() -> None:
     location = resolve_storage("postgresql://u:pw@db/optuna", Path("/base"))
     command = location.dashboard_command(Path("/shared/my art"))
-    assert command == ("optuna-dashboard 'postgresql+psycopg2://u:***@db/optuna' "
+    assert command == ("optuna-dashboard 'postgresql+psycopg://u:***@db/optuna' "
                        "--artifact-dir '/shared/my art' --host 127.0.0.1")
 
 

@@ -30,7 +30,7 @@ from hydra_plugins.tfod_optuna_sweeper.reporter import open_trial_reporter
         ("/abs/j.log", "journal", "/abs/j.log"),
         ("sqlite:///rel/o.db", "rdb", "sqlite:////base/rel/o.db"),
         ("sqlite:////abs/o.db", "rdb", "sqlite:////abs/o.db"),
-        ("postgresql://u:pw@db:5432/optuna", "rdb", "postgresql+psycopg2://u:pw@db:5432/optuna"),
+        ("postgresql://u:pw@db:5432/optuna", "rdb", "postgresql+psycopg://u:pw@db:5432/optuna"),
         ("redis://cache:6379/0", "redis", "redis://cache:6379/0"),
     ],
 )

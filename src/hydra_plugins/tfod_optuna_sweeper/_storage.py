@@ -157,8 +157,10 @@ _DRIVERS = {"postgresql": ("psycopg", "psycopg2"), "mysql": ("MySQLdb", "pymysql
 def _with_installed_driver(url: URL) -> URL:
     """Name a DB driver that is installed when the URL names none.
 
-    SQLAlchemy 2.1 maps bare ``postgresql://`` to psycopg 3, but this project's
-    ``postgres`` extra installs psycopg2; without this, the URL fails to import.
+    The ``postgres`` extra installs psycopg 3, which SQLAlchemy 2.1 also picks for a bare
+    ``postgresql://`` (so Optuna's own tools open the URL as written); naming it keeps an
+    older SQLAlchemy (bare means psycopg2 there) working, and psycopg2 serves a venv that
+    has only it.
     """
     import importlib.util
 
