@@ -35,7 +35,7 @@ from tfod_sweep.errors import BAD_INPUT, SweepError
 from tfod_sweep.export.formats import FORMATS, parse_formats
 from tfod_sweep.export.locate import RunArtifacts, choose_trial, find_run, trial_run_dir
 from tfod_sweep.export.staging import check_out
-from tfod_sweep.study_source import locate_study
+from tfod_sweep.review.source import locate_study
 
 DEFAULT_OUT = "export"
 

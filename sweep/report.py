@@ -13,7 +13,7 @@ best trial: it shows one column per objective, its Pareto-optimal trials and par
 staircase), and Optuna's plots of its first objective. Which storage and study:
 --storage/--study; else the study dir's multirun.yaml (hydra.sweeper.storage and
 study_name, relative to the sweep's working dir; ${oc.env:...} read from the
-environment); else a journal.log beside the study dir (tfod_sweep/study_source.py).
+environment); else a journal.log beside the study dir (tfod_sweep/review/source.py).
 A password in a database URL is never shown.
 Plain runs are read from their metrics.json files: runs that differ only in train.seed
 share a row of mean ± std (n), with learning curves and the best run's evidence.
@@ -34,10 +34,10 @@ from pathlib import Path
 from typing import Any
 
 from tfod_sweep.errors import BAD_INPUT, SweepError
-from tfod_sweep.report_doc import MARKDOWN_FILE, Document
+from tfod_sweep.review.document import MARKDOWN_FILE, Document
+from tfod_sweep.review.runs import SOURCE_DIR
+from tfod_sweep.review.source import StudySource, locate_study
 from tfod_sweep.run_metrics import RunMetrics
-from tfod_sweep.runs_report import SOURCE_DIR
-from tfod_sweep.study_source import StudySource, locate_study
 
 
 def _natural_key(path: Path) -> list[object]:
@@ -148,7 +148,7 @@ def _clear_previous(folder: Path) -> None:
 
 
 def _runs_report(paths: list[Path], out: Path | None) -> tuple[Document, Path]:
-    from tfod_sweep.runs_report import runs_document
+    from tfod_sweep.review.runs import runs_document
 
     runs = _finished_runs(paths)
     folder = out or _default_out(paths)
@@ -160,7 +160,7 @@ def _runs_report(paths: list[Path], out: Path | None) -> tuple[Document, Path]:
 def _study_report(source: StudySource, out: Path | None,
                   paths: list[Path]) -> tuple[Document, Path] | None:
     """The study's report, or None when a guessed storage does not hold the study."""
-    from tfod_sweep.study_report import study_document
+    from tfod_sweep.review.study import study_document
 
     loaded = load_study(source)
     if loaded is None:

@@ -192,7 +192,7 @@ def test_of_pipeline_names_the_allowed_architectures():
 
 
 def test_a_mixed_report_gives_each_row_its_own_loss_columns():
-    from tfod_sweep.report import LOSS_HEADERS, seed_table_data
+    from tfod_sweep.review.logbook import LOSS_HEADERS, seed_table_data
 
     assert set(LOSS_HEADERS) == set(ARCHITECTURES)
     runs = [{"name": arch, "arch": arch,

@@ -6,7 +6,7 @@ import math
 
 import pytest
 
-from tfod_sweep.seeds import SeedStats, compare
+from tfod_sweep.review.seed_stats import SeedStats, compare
 
 
 def test_stats_of_several_seeds():
@@ -39,7 +39,7 @@ def test_one_seed_on_either_side_is_unknown():
 
 
 def test_best_vs_baseline_follows_the_direction():
-    from tfod_sweep.seeds import TrialSeeds, best_vs_baseline
+    from tfod_sweep.review.seed_stats import TrialSeeds, best_vs_baseline
 
     trials = [TrialSeeds(0, True, SeedStats((0.3, 0.31))),
               TrialSeeds(1, False, SeedStats((0.5, 0.52)))]

@@ -303,15 +303,15 @@ def test_bad_input_is_one_line_and_exit_code_2(
 
 def test_the_library_reads_the_sweepers_attribute_names() -> None:
     from hydra_plugins.tfod_optuna_sweeper import _attrs
-    from tfod_sweep import study_source, study_trials
+    from tfod_sweep.review import source, trials
 
-    assert (study_trials.FAIL_REASON, study_trials.INTERRUPTED, study_trials.DISCARDED) == (
+    assert (trials.FAIL_REASON, trials.INTERRUPTED, trials.DISCARDED) == (
         _attrs.FAIL_REASON, _attrs.INTERRUPTED, _attrs.DISCARDED)
-    assert (study_trials.INTERMEDIATE_VALUES, study_trials.VALUES_PER_SEED) == (
+    assert (trials.INTERMEDIATE_VALUES, trials.VALUES_PER_SEED) == (
         _attrs.INTERMEDIATE_VALUES, _attrs.VALUES_PER_SEED)
     from hydra_plugins.tfod_optuna_sweeper.reporter import SWEEPER_TARGET
 
-    assert study_source.SWEEPER_TARGET == SWEEPER_TARGET
+    assert source.SWEEPER_TARGET == SWEEPER_TARGET
 
 
 def test_report_md_and_index_html_show_the_same_cells(made_report: Path) -> None:

@@ -10,7 +10,7 @@ import pytest
 from sweep.report import main
 from tests.report.conftest import STUDY, FocalToy, table
 from tests.study.postgres_server import PostgresServer, PostgresUnavailable
-from tfod_sweep.study_source import SWEEPER_TARGET
+from tfod_sweep.review.source import SWEEPER_TARGET
 
 PASSWORD = "pw-never-shown-7"
 

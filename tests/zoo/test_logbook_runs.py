@@ -25,7 +25,7 @@ from tests.conftest import REPO, run_dir_of, run_sweep
 from tests.zoo.test_families import TINY
 from tfod_sweep.pipeline import Pipeline, build_pipeline
 from tfod_sweep.registry import loss_components, model_message, of_pipeline
-from tfod_sweep.report import loss_header
+from tfod_sweep.review.logbook import loss_header
 
 pytestmark = [pytest.mark.slow, pytest.mark.zoo]
 

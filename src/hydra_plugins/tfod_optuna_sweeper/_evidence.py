@@ -38,7 +38,7 @@ with warnings.catch_warnings():
 
 from hydra_plugins.tfod_optuna_sweeper._optuna_private import storage_of, trial_id_of
 from tfod_sweep.errors import one_line
-from tfod_sweep.report import merge_seeds, seed_tables
+from tfod_sweep.review.logbook import merge_seeds, seed_tables
 from tfod_sweep.run_metrics import FILE_NAME as METRICS_FILE
 
 log = logging.getLogger(__name__)
@@ -235,7 +235,7 @@ class EvidenceWriter:
         if not per_class:
             return None
         try:
-            from tfod_sweep.plots import per_class_bar_chart
+            from tfod_sweep.review.plots import per_class_bar_chart
 
             return per_class_bar_chart(per_class, path, title=f"{name}: per-class AP@.50")
         except ValueError:

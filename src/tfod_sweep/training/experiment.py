@@ -34,8 +34,8 @@ from tfod_sweep.objectives import (
 from tfod_sweep.phase_times import PhaseTimes
 from tfod_sweep.preview import draw_preview, read_preview_images
 from tfod_sweep.registry import loss_components, of_zoo_config
-from tfod_sweep.report import seed_tables
 from tfod_sweep.reporting import TrialReporter
+from tfod_sweep.review.logbook import seed_tables
 from tfod_sweep.run_metrics import RunMetrics
 
 #: The picture of the final model's detections on the first val images, in every run dir.

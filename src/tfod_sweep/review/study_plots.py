@@ -33,7 +33,7 @@ from optuna.importance import PedAnovaImportanceEvaluator  # noqa: E402
 from optuna.trial import TrialState  # noqa: E402
 from optuna.visualization import matplotlib as optuna_plots  # noqa: E402
 
-from tfod_sweep.plots import ParetoPoint, pareto_chart  # noqa: E402
+from tfod_sweep.review.plots import ParetoPoint, pareto_chart  # noqa: E402
 
 #: Below this many COMPLETE trials an importance ranks noise; the report says so instead.
 MIN_TRIALS_IMPORTANCE = 5

@@ -15,7 +15,7 @@ matplotlib.use("Agg")  # files only: no display on servers and CI
 
 import matplotlib.pyplot as plt  # noqa: E402
 
-from tfod_sweep.report_doc import Block, Figure, Heading, Text, table  # noqa: E402
+from tfod_sweep.review.document import Block, Figure, Heading, Text, table  # noqa: E402
 
 RACE_FILE = "race.png"
 

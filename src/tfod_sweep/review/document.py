@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from tfod_sweep.fileio import atomic_write_text
-from tfod_sweep.report import SeedTable
+from tfod_sweep.review.logbook import SeedTable
 
 MARKDOWN_FILE = "report.md"
 HTML_FILE = "index.html"

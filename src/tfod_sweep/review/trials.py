@@ -19,9 +19,9 @@ from optuna.trial import FrozenTrial, TrialState
 
 from tfod_sweep.metric_names import COCO_METRICS
 from tfod_sweep.registry import all_loss_components, run_arch
-from tfod_sweep.report import merge_seeds
+from tfod_sweep.review.logbook import merge_seeds
+from tfod_sweep.review.seed_stats import SeedStats, TrialSeeds, best_vs_baseline
 from tfod_sweep.run_metrics import FILE_NAME, RunMetrics
-from tfod_sweep.seeds import SeedStats, TrialSeeds, best_vs_baseline
 
 # Trial attribute names written by the sweeper (hydra_plugins.tfod_optuna_sweeper._attrs).
 # The library may not import the plugin; tests/report checks that the names agree.

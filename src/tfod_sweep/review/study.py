@@ -1,6 +1,6 @@
 """A study's report: its trials, the seed tables, the verdict and every plot, as a Document.
 
-A multi-objective study gets its Pareto front (`study_pareto`) in place of the best
+A multi-objective study gets its Pareto front (`pareto`) in place of the best
 trial and the verdict, and one column per objective in the trials table.
 
 Read-only over the storage, so it works while the study runs (RUNNING trials show as
@@ -17,15 +17,15 @@ from pathlib import Path
 
 import optuna
 
-from tfod_sweep import study_plots
 from tfod_sweep.metric_names import INFERENCE_METRICS
-from tfod_sweep.plots import Curve, learning_curves
-from tfod_sweep.race_review import race_blocks, race_record
-from tfod_sweep.report import seed_table_data, short_metric_name
-from tfod_sweep.report_doc import Block, Document, Figure, Heading, Note, Text, table
-from tfod_sweep.report_evidence import best_run_evidence
-from tfod_sweep.study_pareto import pareto_blocks, pareto_numbers
-from tfod_sweep.study_trials import (
+from tfod_sweep.review import study_plots
+from tfod_sweep.review.document import Block, Document, Figure, Heading, Note, Text, table
+from tfod_sweep.review.evidence import best_run_evidence
+from tfod_sweep.review.logbook import seed_table_data, short_metric_name
+from tfod_sweep.review.pareto import pareto_blocks, pareto_numbers
+from tfod_sweep.review.plots import Curve, learning_curves
+from tfod_sweep.review.race import race_blocks, race_record
+from tfod_sweep.review.trials import (
     TrialRow,
     best_row,
     format_param,

@@ -12,9 +12,9 @@ from pathlib import Path
 
 import optuna
 
-from tfod_sweep import study_plots
-from tfod_sweep.report_doc import Block, Figure, Heading, Note, Text, table
-from tfod_sweep.study_trials import TrialRow, format_param, format_value, params_of
+from tfod_sweep.review import study_plots
+from tfod_sweep.review.document import Block, Figure, Heading, Note, Text, table
+from tfod_sweep.review.trials import TrialRow, format_param, format_value, params_of
 
 PARETO_FILE = "pareto.png"
 #: What the report says instead of a best-vs-baseline verdict.

@@ -11,16 +11,16 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from tfod_sweep.plots import Curve, learning_curves
-from tfod_sweep.report import (
+from tfod_sweep.review.document import Document, Figure, Heading, Note, Text
+from tfod_sweep.review.evidence import best_run_evidence
+from tfod_sweep.review.logbook import (
     baseline_verdict,
     group_by_seed,
     merge_seeds,
     seed_table_data,
     short_metric_name,
 )
-from tfod_sweep.report_doc import Document, Figure, Heading, Note, Text
-from tfod_sweep.report_evidence import best_run_evidence
+from tfod_sweep.review.plots import Curve, learning_curves
 
 CURVES_FILE = "curves.png"
 #: Key the CLI adds to each run: the folder its metrics.json was read from.

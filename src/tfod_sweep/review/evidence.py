@@ -11,8 +11,8 @@ import shutil
 import textwrap
 from pathlib import Path
 
-from tfod_sweep.plots import per_class_bar_chart
-from tfod_sweep.report_doc import Block, Figure, Note
+from tfod_sweep.review.document import Block, Figure, Note
+from tfod_sweep.review.plots import per_class_bar_chart
 from tfod_sweep.run_metrics import RunMetrics
 
 PER_CLASS_FILE = "per_class_ap50.png"

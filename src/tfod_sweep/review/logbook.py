@@ -10,7 +10,7 @@ from typing import Any
 
 from tfod_sweep.metric_names import COCO_METRICS
 from tfod_sweep.registry import ARCHITECTURES, DEFAULT_ARCH, run_arch
-from tfod_sweep.seeds import SeedStats, TrialSeeds, best_vs_baseline
+from tfod_sweep.review.seed_stats import SeedStats, TrialSeeds, best_vs_baseline
 
 AP_HEADERS = ("mAP", "mAP @.50IOU", "mAP @.75IOU", "mAP (small)", "mAP (medium)", "mAP (large)")
 AR_HEADERS = ("AR@1", "AR@10", "AR@100", "AR@100 (small)", "AR@100 (medium)",
