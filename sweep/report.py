@@ -4,7 +4,7 @@ PATH is a study dir (`outputs/studies/<name>`), a run dir, a multirun dir or a m
 
 A study is read from its Optuna storage, the source of truth: every trial with its
 parameters, state (COMPLETE / PRUNED / FAIL with its reason / RUNNING) and steps, the
-seed tables (mean ± std (n) over a trial's seeds), the best-vs-baseline verdict, and
+logbook tables (mean ± std (n) over a trial's seeds), the best-vs-baseline verdict, and
 plots: mAP@.50 per step for every trial (pruned ones end in a cross), optimization
 history, PED-ANOVA importances, a slice panel per parameter, a gamma x alpha contour,
 and the best trial's per-class AP@.50 and preview.png. A multi-objective study has no

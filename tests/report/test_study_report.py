@@ -117,8 +117,8 @@ def test_trials_table_equals_the_storage(focal_study: MadeStudy, made_report: Pa
     assert rows[1]["note"] == "enqueued"
 
 
-def test_verdict_and_seed_tables_name_every_trial(focal_study: MadeStudy,
-                                                  made_report: Path) -> None:
+def test_verdict_and_logbook_tables_name_every_trial(focal_study: MadeStudy,
+                                                     made_report: Path) -> None:
     markdown = (made_report / "report.md").read_text()
     complete = [t for t in stored_trials(focal_study.journal) if t.state == TrialState.COMPLETE]
     best = max(complete, key=lambda t: t.value)
@@ -134,7 +134,7 @@ def test_verdict_and_seed_tables_name_every_trial(focal_study: MadeStudy,
     assert f"best: trial_{best.number}" in markdown
 
 
-def test_seed_tables_equal_the_storage(focal_study: MadeStudy, made_report: Path) -> None:
+def test_logbook_tables_equal_the_storage(focal_study: MadeStudy, made_report: Path) -> None:
     """A COMPLETE trial's 12 COCO metrics and losses, as its user attributes hold them."""
     markdown = (made_report / "report.md").read_text()
     tables = [table(markdown, caption) for caption in ("Average Precision", "Average Recall",

@@ -38,7 +38,7 @@ with warnings.catch_warnings():
 
 from hydra_plugins.tfod_optuna_sweeper._optuna_private import storage_of, trial_id_of
 from tfod_sweep.errors import one_line
-from tfod_sweep.review.logbook import merge_seeds, seed_tables
+from tfod_sweep.review.logbook import logbook_tables, merge_seeds
 from tfod_sweep.run_metrics import FILE_NAME as METRICS_FILE
 
 log = logging.getLogger(__name__)
@@ -168,7 +168,7 @@ def note_markdown(number: int, state: TrialState, value: float | Sequence[float]
     row, finished = found
     if not finished:
         lines += ["", f"Numbers of its last evaluation (step {row.get('steps')})."]
-    lines += ["", seed_tables([row])]
+    lines += ["", logbook_tables([row])]
     return "\n".join(lines)
 
 

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from tfod_sweep.fileio import atomic_write_text
-from tfod_sweep.review.logbook import SeedTable
+from tfod_sweep.review.logbook import LogbookTable
 
 MARKDOWN_FILE = "report.md"
 HTML_FILE = "index.html"
@@ -62,7 +62,7 @@ class Note:
     text: str
 
 
-Block = Heading | Text | SeedTable | Figure | Note
+Block = Heading | Text | LogbookTable | Figure | Note
 
 
 @dataclass
@@ -122,7 +122,7 @@ def _markdown(block: Block) -> str:
     if isinstance(block, Text):
         text = "  \n".join(block.lines)  # two spaces: a line break in markdown
         return f"**{block.caption}**\n\n{text}" if block.caption else text
-    if isinstance(block, SeedTable):
+    if isinstance(block, LogbookTable):
         return block.markdown()
     if isinstance(block, Figure):
         return f"![{block.caption}]({block.file})\n\n*{block.caption}*"
@@ -140,7 +140,7 @@ def _html(block: Block) -> str:
     if isinstance(block, Text):
         caption = f"<p><strong>{html.escape(block.caption)}</strong></p>\n" if block.caption else ""
         return caption + "<p>" + "<br>\n".join(html.escape(line) for line in block.lines) + "</p>"
-    if isinstance(block, SeedTable):
+    if isinstance(block, LogbookTable):
         rows = "\n".join(_cells("td", row) for row in block.rows)
         head = _cells("th", block.headers)
         return (f"<p><strong>{html.escape(block.caption)}</strong></p>\n<table>\n"
@@ -152,9 +152,9 @@ def _html(block: Block) -> str:
     return f"<p class=\"note\">{html.escape(block.text)}</p>"
 
 
-def table(caption: str, headers: Sequence[str], rows: Sequence[Sequence[str]]) -> SeedTable:
-    """A table block of already formatted cells (the seed tables share its type)."""
-    return SeedTable(caption, tuple(headers), tuple(tuple(row) for row in rows))
+def table(caption: str, headers: Sequence[str], rows: Sequence[Sequence[str]]) -> LogbookTable:
+    """A table block of already formatted cells (the logbook tables share its type)."""
+    return LogbookTable(caption, tuple(headers), tuple(tuple(row) for row in rows))
 
 
 __all__ = ["Block", "Document", "Figure", "Heading", "Note", "Text", "table"]

@@ -1,4 +1,10 @@
-"""Tables in the layout of the seed results document: AP, AR and losses per run (TF-free)."""
+"""The logbook tables: AP, AR and losses per run, in the layout of the user's logbook (TF-free).
+
+The logbook is the hand-made markdown record of the runs this project reproduces
+(`experiment=logbook/run_N`). Printing new runs in its layout lets them be read, and
+pasted, beside the old ones. Runs of one setting under several random seeds fold into
+one `mean ± std (n)` row here too.
+"""
 
 from __future__ import annotations
 
@@ -23,7 +29,7 @@ def short_metric_name(metric: str) -> str:
 
 
 def loss_header(metric: str) -> str:
-    """The seed document's column name of a loss metric: `Loss/box/offset` -> loss_box_offset."""
+    """The logbook's column name of a loss metric: `Loss/box/offset` -> loss_box_offset."""
     name = metric.removeprefix("Loss/").replace("/", "_")
     return name if "loss" in name else f"loss_{name}"
 
@@ -42,20 +48,20 @@ def _fmt(value: Any) -> str:
 
 
 @dataclass(frozen=True)
-class SeedTable:
-    """One of the seed document's tables as data, so markdown and HTML show the same cells."""
+class LogbookTable:
+    """One of the logbook's tables as data, so markdown and HTML show the same cells."""
 
     caption: str
     headers: tuple[str, ...]
     rows: tuple[tuple[str, ...], ...]
 
     def markdown(self) -> str:
-        """``**caption**`` and a pipe table, as the seed document writes it."""
+        """``**caption**`` and a pipe table, as the logbook writes it."""
         return f"**{self.caption}**\n\n" + markdown_table(self.headers, self.rows)
 
 
 def markdown_table(headers: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
-    """A pipe table; cells go through the same number format as the seed document."""
+    """A pipe table; cells go through the same number format as the logbook."""
     lines = ["| " + " | ".join(headers) + " |", "| " + " | ".join("---" for _ in headers) + " |"]
     lines += ["| " + " | ".join(_fmt(v).replace("|", "\\|") for v in row) + " |" for row in rows]
     return "\n".join(lines)
@@ -76,7 +82,7 @@ def _fit_cells(cells: list[str], width: int) -> list[str]:
     return cells + [""] * (width - len(cells))
 
 
-def seed_table_data(runs: Sequence[Mapping[str, Any]]) -> list[SeedTable]:
+def logbook_table_data(runs: Sequence[Mapping[str, Any]]) -> list[LogbookTable]:
     """AP, AR and loss tables for runs, each a `metrics.json`-shaped mapping."""
     tail = ("steps", "total_classes", "training time")
     ap, ar, losses = [], [], []
@@ -88,23 +94,23 @@ def seed_table_data(runs: Sequence[Mapping[str, Any]]) -> list[SeedTable]:
         ar.append((run.get("name", number), *(metrics.get(k) for k in COCO_METRICS[6:]), *extra))
         own = run_arch(run)
         loss_values = [metrics.get(k) for k in ARCHITECTURES[own].loss_components]
-        if own != arch:  # as the seed document does for its CenterNet row
+        if own != arch:  # as the logbook does for its CenterNet row
             loss_values = _fit_cells([f"{name} = {_fmt(v)}" for name, v in
                                       zip(LOSS_HEADERS[own], loss_values, strict=True)],
                                      len(LOSS_HEADERS[arch]))
         losses.append((run.get("name", number), *loss_values, *extra))
 
-    def table(caption: str, headers: Sequence[str], rows: list[tuple[Any, ...]]) -> SeedTable:
-        return SeedTable(caption, ("No", *headers, *tail),
-                         tuple(tuple(_fmt(v) for v in row) for row in rows))
+    def table(caption: str, headers: Sequence[str], rows: list[tuple[Any, ...]]) -> LogbookTable:
+        return LogbookTable(caption, ("No", *headers, *tail),
+                            tuple(tuple(_fmt(v) for v in row) for row in rows))
 
     return [table("Average Precision", AP_HEADERS, ap), table("Average Recall", AR_HEADERS, ar),
             table("loss", LOSS_HEADERS[arch], losses)]
 
 
-def seed_tables(runs: Sequence[Mapping[str, Any]]) -> str:
+def logbook_tables(runs: Sequence[Mapping[str, Any]]) -> str:
     """Render AP, AR and loss tables for runs, each a `metrics.json`-shaped mapping."""
-    return "\n\n".join(table.markdown() for table in seed_table_data(runs))
+    return "\n\n".join(table.markdown() for table in logbook_table_data(runs))
 
 
 def _without_seed(config: Mapping[str, Any]) -> str:

@@ -1,4 +1,4 @@
-"""The report of plain runs (no study): seed tables, learning curves, the best run's evidence.
+"""The report of plain runs (no study): logbook tables, learning curves, the best run's evidence.
 
 Runs come from their metrics.json files, the only record a plain run or a basic-sweeper
 grid has. Runs differing only in train.seed share a row (mean ± std (n)); the best row
@@ -16,8 +16,8 @@ from tfod_sweep.review.evidence import best_run_evidence
 from tfod_sweep.review.logbook import (
     baseline_verdict,
     group_by_seed,
+    logbook_table_data,
     merge_seeds,
-    seed_table_data,
     short_metric_name,
 )
 from tfod_sweep.review.plots import Curve, learning_curves
@@ -48,7 +48,7 @@ def runs_document(runs: Sequence[Mapping[str, Any]], out: Path, title: str) -> D
     groups = group_by_seed(runs)
     rows = [merge_seeds(group, group[0]["name"]) for group in groups]
     doc = Document(title)
-    doc.add(*seed_table_data(rows))
+    doc.add(*logbook_table_data(rows))
     text = baseline_verdict(rows)
     if text:
         doc.add(Text(tuple(text.splitlines()), caption="Best vs baseline"))

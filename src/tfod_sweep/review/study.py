@@ -1,4 +1,4 @@
-"""A study's report: its trials, the seed tables, the verdict and every plot, as a Document.
+"""A study's report: its trials, the logbook tables, the verdict and every plot, as a Document.
 
 A multi-objective study gets its Pareto front (`pareto`) in place of the best
 trial and the verdict, and one column per objective in the trials table.
@@ -21,7 +21,7 @@ from tfod_sweep.metric_names import INFERENCE_METRICS
 from tfod_sweep.review import study_plots
 from tfod_sweep.review.document import Block, Document, Figure, Heading, Note, Text, table
 from tfod_sweep.review.evidence import best_run_evidence
-from tfod_sweep.review.logbook import seed_table_data, short_metric_name
+from tfod_sweep.review.logbook import logbook_table_data, short_metric_name
 from tfod_sweep.review.pareto import pareto_blocks, pareto_numbers
 from tfod_sweep.review.plots import Curve, learning_curves
 from tfod_sweep.review.race import race_blocks, race_record
@@ -199,9 +199,9 @@ def study_document(study: optuna.Study, out: Path, *, storage: str,
         doc.add(Note("best trial: none yet, no trial is COMPLETE"))
     else:
         doc.add(*best_run_evidence(best.run_dir, best.name, out))
-    doc.add(Heading("Seed tables"),  # the numbers last: people look before they read
+    doc.add(Heading("Logbook tables"),  # the numbers last: people look before they read
             Text(("The last evaluation of each trial (a pruned one's is where it stopped); "
                   "mean ± std (n) over the seeds whose metrics.json is readable.",)),
-            *seed_table_data([row.metrics for row in rows]))
+            *logbook_table_data([row.metrics for row in rows]))
     return doc
 

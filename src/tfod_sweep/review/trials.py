@@ -56,7 +56,7 @@ class TrialRow:
     note: str
     #: The run dir of the trial's first seed (per-class AP, preview.png), if found.
     run_dir: Path | None
-    #: A metrics.json-shaped mapping for the seed tables.
+    #: A metrics.json-shaped mapping for the logbook tables.
     metrics: dict[str, Any]
     #: A COMPLETE trial's objectives, each as its values per seed (one value without
     #: seeds): one entry for a single-objective study, whose `seed_values` it is.
@@ -109,7 +109,7 @@ def _number(value: Any) -> float | None:
 
 
 def _metrics_from_attrs(trial: FrozenTrial, name: str) -> dict[str, Any]:
-    """The seed-table row the storage holds: the first seed's last evaluation."""
+    """The logbook row the storage holds: the first seed's last evaluation."""
     attrs = trial.user_attrs
     final = {key: attrs[key] for key in _METRIC_KEYS if _number(attrs.get(key)) is not None}
     return {"name": name, "arch": run_arch({"final": final}), "final": final,

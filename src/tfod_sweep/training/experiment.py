@@ -35,7 +35,7 @@ from tfod_sweep.phase_times import PhaseTimes
 from tfod_sweep.preview import draw_preview, read_preview_images
 from tfod_sweep.registry import loss_components, of_zoo_config
 from tfod_sweep.reporting import TrialReporter
-from tfod_sweep.review.logbook import seed_tables
+from tfod_sweep.review.logbook import logbook_tables
 from tfod_sweep.run_metrics import RunMetrics
 
 #: The picture of the final model's detections on the first val images, in every run dir.
@@ -239,7 +239,7 @@ def _train(cfg: DictConfig, run_dir: Path, pipeline_path: Path,
     record.memory = memory_snapshot()
     record.write(run_dir)
     print()
-    print(seed_tables([record.to_dict()]))
+    print(logbook_tables([record.to_dict()]))
     print(_inference_line(record.inference))
     if reporter is not None:
         attrs = _trial_metrics(final.metrics, arch)
