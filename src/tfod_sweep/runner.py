@@ -13,8 +13,8 @@ from tfod_sweep.data import resolve_dataset
 from tfod_sweep.errors import ConfigError
 from tfod_sweep.objectives import Objective, seed_summary
 from tfod_sweep.pipeline import build_pipeline, write_pipeline
-from tfod_sweep.reporting import TrialReporter
 from tfod_sweep.tf_logging import configure_tf_logging
+from tfod_sweep.trial_handle import TrialHandle
 from tfod_sweep.zoo.pretrained import apply_pretrained
 
 
@@ -49,7 +49,7 @@ def _refuse_to_resume_another_experiment(run_dir: Path, path: Path, new_text: st
 
 
 def run_experiment(cfg: DictConfig, run_dir: Path,
-                   reporter: TrialReporter | None = None) -> Objective | None:
+                   reporter: TrialHandle | None = None) -> Objective | None:
     """Validate `cfg`, render its files, and (unless dry_run) train and evaluate it.
 
     Returns the `optimized_metric`'s value, or a tuple of the listed metrics' values
@@ -71,7 +71,7 @@ def run_experiment(cfg: DictConfig, run_dir: Path,
 
 
 def _run_one(cfg: DictConfig, run_dir: Path,
-             reporter: TrialReporter | None) -> Objective | None:
+             reporter: TrialHandle | None) -> Objective | None:
     pipeline_path, label_map = render_run_files(cfg, run_dir)
     print(f"pipeline.config: {pipeline_path}")
     print(f"label_map.pbtxt: {label_map}")
@@ -90,7 +90,7 @@ def _run_one(cfg: DictConfig, run_dir: Path,
 
 
 def _run_seeds(cfg: DictConfig, trial_dir: Path, count: int,
-               reporter: TrialReporter) -> Objective:
+               reporter: TrialHandle) -> Objective:
     """Train one trial's point with seeds train.seed, +1, ...; return the mean objective.
 
     Each seed is a full run in `seed_<s>/` (resumable on its own). The first seed reports

@@ -34,9 +34,9 @@ from tfod_sweep.objectives import (
 from tfod_sweep.phase_times import PhaseTimes
 from tfod_sweep.preview import draw_preview, read_preview_images
 from tfod_sweep.registry import loss_components, of_zoo_config
-from tfod_sweep.reporting import TrialReporter
 from tfod_sweep.review.logbook import logbook_tables
 from tfod_sweep.run_metrics import RunMetrics
+from tfod_sweep.trial_handle import TrialHandle
 
 #: The picture of the final model's detections on the first val images, in every run dir.
 PREVIEW = "preview.png"
@@ -52,7 +52,7 @@ def write_preview(path: Path, val_paths: list[str], detections: list[dict[str, A
 
 
 def _start_record(cfg: DictConfig, run_dir: Path, pipeline_path: Path,
-                  reporter: TrialReporter | None) -> RunMetrics:
+                  reporter: TrialHandle | None) -> RunMetrics:
     """This run's metrics.json record; a resumed run keeps its evaluations and train time."""
     from tfod_sweep.thread_pools import pool_sizes
 
@@ -92,7 +92,7 @@ def experiment_config(cfg: DictConfig) -> dict[str, Any]:
     return config
 
 
-def trial_info(reporter: TrialReporter | None) -> dict[str, Any] | None:
+def trial_info(reporter: TrialHandle | None) -> dict[str, Any] | None:
     """Which study trial this run belongs to, so reports can group seeds and find the baseline."""
     if reporter is None:
         return None
@@ -133,7 +133,7 @@ def measure_inference(cfg: DictConfig, setup: Any) -> dict[str, Any]:
 
 
 def train_and_evaluate(cfg: DictConfig, run_dir: Path, pipeline_path: Path,
-                       reporter: TrialReporter | None = None) -> Objective:
+                       reporter: TrialHandle | None = None) -> Objective:
     """Train `cfg` in `run_dir` (resuming from its latest checkpoint) and return the metric.
 
     With a list `optimized_metric` (a multi-objective study) it returns the tuple of those
@@ -160,7 +160,7 @@ def train_and_evaluate(cfg: DictConfig, run_dir: Path, pipeline_path: Path,
 
 
 def _train(cfg: DictConfig, run_dir: Path, pipeline_path: Path,
-           reporter: TrialReporter | None, times: PhaseTimes) -> Objective:
+           reporter: TrialHandle | None, times: PhaseTimes) -> Objective:
     """`train_and_evaluate` once TensorFlow is imported."""
     from tfod_sweep.training.loop import LoopSettings, evaluate_now, run_loop
     from tfod_sweep.training.model_setup import build_setup, restore_fine_tune_checkpoint

@@ -1,8 +1,9 @@
-"""What a run needs from the study it may belong to, as a Protocol.
+"""What a run needs from the study trial it may belong to, as a Protocol: a trial handle.
 
-The library never imports the sweeper plugin: the app opens the trial's reporter (or
-passes None) and hands it in. Anything with these members works, which also keeps
-tests free to pass their own.
+The library never imports the sweeper plugin: the app opens the trial's handle (the
+plugin's `open_trial_reporter`, or None outside a study) and hands it in as `reporter`.
+Anything with these members works, which also keeps tests free to pass their own.
+Named a handle, not a reporter, so "report" keeps one meaning: the review folder.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from collections.abc import Mapping
 from typing import Any, Protocol
 
 
-class TrialReporter(Protocol):
+class TrialHandle(Protocol):
     """One study trial, seen from the run that trains it."""
 
     #: How many seeds the trial averages over (train.seed, +1, ...).
@@ -37,5 +38,5 @@ class TrialReporter(Protocol):
     def set_trial_attrs(self, attrs: Mapping[str, Any]) -> None:
         """Attach results that speak for the whole trial (e.g. the per-seed summary)."""
 
-    def for_later_seed(self) -> TrialReporter:
+    def for_later_seed(self) -> TrialHandle:
         """The handle for the trial's second and later seeds (no curve, no pruning)."""
