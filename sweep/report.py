@@ -35,6 +35,7 @@ from typing import Any
 
 from tfod_sweep.errors import BAD_INPUT, SweepError
 from tfod_sweep.review.document import MARKDOWN_FILE, Document
+from tfod_sweep.review.loading import load_study
 from tfod_sweep.review.runs import SOURCE_DIR
 from tfod_sweep.review.source import StudySource, locate_study
 from tfod_sweep.run_metrics import RunMetrics
@@ -82,59 +83,6 @@ def _finished_runs(paths: list[Path]) -> list[dict[str, Any]]:
     return runs
 
 
-def _masked(text: str, secret: str | None) -> str:
-    return text.replace(secret, "***") if secret else text
-
-
-def load_study(source: StudySource) -> tuple[Any, str] | None:
-    """Open the storage read-only and load the study: (study, storage as shown).
-
-    The sweeper's plugin owns storage strings (journal file, PostgreSQL driver choice,
-    masked display), so the app opens the storage through it, as the sweep did. A journal
-    or SQLite file must exist: a report never creates a storage.
-
-    Returns None when a guessed storage (rule 3 of `study_source`) lacks the study.
-    """
-    import optuna
-    from sqlalchemy.engine import make_url
-
-    from hydra_plugins.tfod_optuna_sweeper.storage import open_storage, resolve_storage
-
-    location = resolve_storage(source.storage, source.base_dir)
-    secret = make_url(location.target).password if location.kind == "rdb" else None
-    if location.kind == "journal" and not Path(location.target).is_file():
-        if source.guessed:
-            return None
-        raise SweepError(f"storage {location.display}: no such journal file")
-    database = make_url(location.target).database if location.kind == "rdb" else None
-    if location.target.startswith("sqlite") and database and not Path(database).is_file():
-        raise SweepError(f"storage {location.display}: no such SQLite file")
-    try:
-        backend = open_storage(location)
-        names = sorted(summary.study_name for summary in backend.get_all_studies())
-    except SweepError:
-        raise
-    except Exception as error:  # a database that does not answer or is not Optuna's
-        reason = (str(error).strip().splitlines() or [""])[0]
-        raise SweepError(_masked(f"cannot read storage {location.display}: "
-                                 f"{type(error).__name__}: {reason}", secret)) from None
-    name = source.study_name
-    if name is None:
-        hint = source.study_dir.resolve().name if source.study_dir is not None else None
-        name = hint if hint in names else (names[0] if len(names) == 1 else None)
-        if name is None:
-            raise SweepError(f"which study? pass --study; storage {location.display} holds: "
-                             f"{', '.join(names) or 'no study'}")
-    if name not in names:
-        if source.guessed:
-            return None
-        where = f"studies there: {', '.join(names)}" if names else "it holds no study"
-        raise SweepError(f"study {name!r} not found in storage {location.display}; {where}")
-    study = optuna.load_study(study_name=name, storage=backend,
-                              sampler=optuna.samplers.RandomSampler())
-    return study, location.display
-
-
 def _default_out(paths: list[Path]) -> Path:
     first = paths[0]
     return (first if first.is_dir() else first.parent) / "report"
@@ -160,9 +108,10 @@ def _runs_report(paths: list[Path], out: Path | None) -> tuple[Document, Path]:
 def _study_report(source: StudySource, out: Path | None,
                   paths: list[Path]) -> tuple[Document, Path] | None:
     """The study's report, or None when a guessed storage does not hold the study."""
+    from hydra_plugins.tfod_optuna_sweeper import storage  # the plugin owns storage strings
     from tfod_sweep.review.study import study_document
 
-    loaded = load_study(source)
+    loaded = load_study(source, storage)
     if loaded is None:
         return None
     study, display = loaded

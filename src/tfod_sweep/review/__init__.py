@@ -8,6 +8,7 @@ the run's printed table reuse. One module per idea:
 * `seed_stats`: statistics over random seeds and the noise floor (best vs baseline);
 * `document`: a report as blocks, written once as report.md and once as index.html;
 * `source`: which study a path or the options name, and where its storage is;
+* `loading`: opening that storage read-only and loading the study (both CLIs use it);
 * `trials`: one row per trial of a study; `study`: the study's document;
 * `pareto`: a multi-objective study's front; `race`: a racing study's verdict;
 * `runs`: the document of plain runs; `evidence`: the best run's preview and AP chart;
