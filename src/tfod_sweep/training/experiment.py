@@ -124,7 +124,7 @@ def measure_inference(cfg: DictConfig, setup: Any) -> dict[str, Any]:
 
     pixels = []
     if cfg.eval.latency_images:
-        from tfod_sweep.export.val_data import read_images
+        from tfod_sweep.measure.val_images import read_images
 
         reader = setup.configs["eval_input_configs"][0]
         pixels = [image.pixels for image in read_images(reader, cfg.eval.latency_images)]

@@ -1,4 +1,4 @@
-"""The images an export is scored and calibrated on, read as the run's eval reads them.
+"""The images a trained model is timed, scored and calibrated on, read as its eval reads them.
 
 The eval reads the val TFRecords through the OD API's `dataset_builder.read_dataset`
 (its file interleave order) and decodes them with the decoder the `eval_input_reader`
@@ -20,7 +20,7 @@ from object_detection.core import standard_fields as fields
 from tfod_sweep.coco_boxes import image_id
 from tfod_sweep.compat import patch_od_api_inputs
 from tfod_sweep.errors import DataError, one_line
-from tfod_sweep.export.scoring import GroundTruthImage
+from tfod_sweep.measure.ground_truth import GroundTruthImage
 
 Input = fields.InputDataFields
 
