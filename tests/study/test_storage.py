@@ -135,8 +135,8 @@ def test_rdb_worker_losing_the_race_for_the_last_slot_discards_its_trial(
     from hydra.core.override_parser.overrides_parser import OverridesParser
 
     from hydra_plugins.tfod_optuna_sweeper._claim import Claimer
+    from hydra_plugins.tfod_optuna_sweeper._conf import Settings
     from hydra_plugins.tfod_optuna_sweeper._search_space import build_search_space
-    from hydra_plugins.tfod_optuna_sweeper._settings import Settings
 
     url = f"sqlite:///{tmp_path / 'race.db'}"
     study = optuna.create_study(study_name="race", storage=url, direction="maximize")

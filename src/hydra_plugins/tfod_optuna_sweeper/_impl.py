@@ -26,6 +26,7 @@ from optuna.trial import TrialState
 
 from hydra_plugins.tfod_optuna_sweeper._attrs import RETRY_HISTORY
 from hydra_plugins.tfod_optuna_sweeper._claim import Claim, Claimer
+from hydra_plugins.tfod_optuna_sweeper._conf import Settings, load_settings
 from hydra_plugins.tfod_optuna_sweeper._disk import disk_error, retry_later
 from hydra_plugins.tfod_optuna_sweeper._errors import StudyStopped, SweeperError
 from hydra_plugins.tfod_optuna_sweeper._evidence import EvidenceWriter, name_objective
@@ -35,7 +36,6 @@ from hydra_plugins.tfod_optuna_sweeper._race._claims import RaceClaims
 from hydra_plugins.tfod_optuna_sweeper._race._review import RECORD, race_note, race_record
 from hydra_plugins.tfod_optuna_sweeper._rdb import connection_reason, is_connection_error
 from hydra_plugins.tfod_optuna_sweeper._search_space import build_search_space, normalize_point
-from hydra_plugins.tfod_optuna_sweeper._settings import Settings, load_settings
 from hydra_plugins.tfod_optuna_sweeper._signals import deferred_interrupts, sigterm_as_interrupt
 from hydra_plugins.tfod_optuna_sweeper._storage import (
     open_storage,
