@@ -13,7 +13,7 @@ from optuna.trial import TrialState
 from hydra_plugins.tfod_optuna_sweeper._attrs import DISCARDED, FAIL_REASON, HEARTBEAT, INTERRUPTED
 from hydra_plugins.tfod_optuna_sweeper._budget import failed_trials, max_failures, slot_trials
 from hydra_plugins.tfod_optuna_sweeper._heartbeat import reap_stale_trials
-from hydra_plugins.tfod_optuna_sweeper._storage import (
+from hydra_plugins.tfod_optuna_sweeper._storages._location import (
     DEFAULT_STORAGE,
     StorageError,
     open_storage,

@@ -14,8 +14,8 @@ from omegaconf import MISSING, DictConfig, ListConfig, OmegaConf
 
 from hydra_plugins.tfod_optuna_sweeper._errors import SweeperError
 from hydra_plugins.tfod_optuna_sweeper._race._config import RaceConf, load_race
-from hydra_plugins.tfod_optuna_sweeper._secrets import refuse_literal_password
-from hydra_plugins.tfod_optuna_sweeper._storage import DEFAULT_STORAGE
+from hydra_plugins.tfod_optuna_sweeper._storages._location import DEFAULT_STORAGE
+from hydra_plugins.tfod_optuna_sweeper._storages._secrets import refuse_literal_password
 
 #: The sweeper class Hydra instantiates (and how a job knows it runs under it).
 SWEEPER_TARGET = "hydra_plugins.tfod_optuna_sweeper.sweeper.TfodOptunaSweeper"

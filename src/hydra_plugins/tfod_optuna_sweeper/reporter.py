@@ -170,7 +170,7 @@ def _open(
     from hydra_plugins.tfod_optuna_sweeper._optuna_private import FIXED_PARAMS, study_id_of
     from hydra_plugins.tfod_optuna_sweeper._race._model import CONFIRM
     from hydra_plugins.tfod_optuna_sweeper._race._trials import ASSIGNMENT
-    from hydra_plugins.tfod_optuna_sweeper._storage import open_storage, resolve_storage
+    from hydra_plugins.tfod_optuna_sweeper._storages._location import open_storage, resolve_storage
 
     location = resolve_storage(storage, base_dir)
     backend = _STORAGES.get(location.target)
