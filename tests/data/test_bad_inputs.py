@@ -312,3 +312,13 @@ def test_cli_crash_that_is_our_bug_keeps_its_traceback(tmp_path, monkeypatch):
     monkeypatch.setattr(data_cli, "_generate", broken)
     with pytest.raises(ZeroDivisionError):
         data_cli.main(["generate", "--data-dir", str(tmp_path)])
+
+
+def test_a_data_dir_that_cannot_be_written_is_one_line(tmp_path: Path, capsys) -> None:
+    blocker = tmp_path / "a_file"
+    blocker.write_text("not a folder")
+    code = data_cli.main(["generate", "--num-classes", "21", "--data-dir",
+                          str(blocker / "data")])
+    assert code == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and err[0].startswith("error: ") and str(blocker) in err[0]

@@ -113,3 +113,16 @@ def test_the_lower_bound_ranks_a_steady_candidate_above_a_scattered_one() -> Non
             assert abs(scores[1] - scores[2]) < 1e-9
         else:
             assert scores[1] > scores[2]
+
+
+def test_a_drop_survives_a_retried_run_that_carries_an_older_list() -> None:
+    from dataclasses import replace
+
+    from hydra_plugins.tfod_optuna_sweeper._race._plan import Race
+
+    runs = simulate([0.4, 0.8, 0.3, 0.35], _value, STEPS)
+    dropped_at = next(i for i, r in enumerate(runs) if r.assignment.dropped)
+    # A retry of an early run (a lost worker) is numbered last but carries no drops.
+    retry = replace(runs[0], trial=len(runs), assignment=replace(runs[0].assignment, dropped={}))
+    race = Race([*runs, retry], SETTINGS)
+    assert set(race.dropped) >= set(runs[dropped_at].assignment.dropped)

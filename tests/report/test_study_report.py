@@ -309,7 +309,7 @@ def test_the_library_reads_the_sweepers_attribute_names() -> None:
         _attrs.FAIL_REASON, _attrs.INTERRUPTED, _attrs.DISCARDED)
     assert (trials.INTERMEDIATE_VALUES, trials.VALUES_PER_SEED) == (
         _attrs.INTERMEDIATE_VALUES, _attrs.VALUES_PER_SEED)
-    from hydra_plugins.tfod_optuna_sweeper.reporter import SWEEPER_TARGET
+    from hydra_plugins.tfod_optuna_sweeper._conf import SWEEPER_TARGET
 
     assert source.SWEEPER_TARGET == SWEEPER_TARGET
 

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import optuna
 
-from hydra_plugins.tfod_optuna_sweeper._storage import open_storage, resolve_storage
+from hydra_plugins.tfod_optuna_sweeper._storages._location import open_storage, resolve_storage
 from tests.study.postgres_server import free_port
 
 BIN = Path(sys.executable).parent

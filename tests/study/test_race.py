@@ -79,6 +79,7 @@ def _race_output(toy: Toy, *args: str) -> str:
     return result.stdout
 
 
+@pytest.mark.long  # ~50 s: two races, one with two workers
 def test_two_workers_give_the_same_race_as_one(toy: Toy) -> None:
     studies = []
     for name, timing in (("one", ("hydra.sweeper.n_jobs=1", "hydra.sweeper.history_lag=1")),
@@ -93,6 +94,7 @@ def test_two_workers_give_the_same_race_as_one(toy: Toy) -> None:
     assert studies[1] == studies[0]
 
 
+@pytest.mark.long  # ~40 s: a race stopped by Ctrl-C, then resumed
 def test_an_interrupted_race_resumes_and_keeps_its_runs(toy: Toy) -> None:
     toy.search = "race"
     args = ("seconds_per_step=0.3",)

@@ -13,8 +13,8 @@ import optuna
 import pytest
 from optuna.trial import TrialState
 
-from hydra_plugins.tfod_optuna_sweeper._secrets import env_form, has_literal_password
-from hydra_plugins.tfod_optuna_sweeper._storage import StorageError, resolve_storage
+from hydra_plugins.tfod_optuna_sweeper._storages._location import StorageError, resolve_storage
+from hydra_plugins.tfod_optuna_sweeper._storages._secrets import env_form, has_literal_password
 from tests.study.postgres_server import PostgresServer
 from tests.study.toy_helpers import Toy
 

@@ -19,7 +19,7 @@ NAME = "ssd_mobilenet_v2_fpnlite_320x320_coco17_tpu-8"  # the zoo archive of mod
 def test_a_run_and_a_study_fine_tune_from_the_served_zoo_archive(tiny_run, tmp_path):
     import optuna
 
-    from hydra_plugins.tfod_optuna_sweeper._storage import open_storage, resolve_storage
+    from hydra_plugins.tfod_optuna_sweeper._storages._location import open_storage, resolve_storage
 
     run_dir, _ = tiny_run
     latest = max(run_dir.glob("ckpt-*.index"), key=lambda p: int(p.stem.split("-")[1]))

@@ -28,7 +28,7 @@ TINY = (
 def test_focal_depth_study_records_trials_with_metrics_over_two_seeds(tmp_path):
     import optuna
 
-    from hydra_plugins.tfod_optuna_sweeper._storage import open_storage, resolve_storage
+    from hydra_plugins.tfod_optuna_sweeper._storages._location import open_storage, resolve_storage
 
     # The classic study (no race): n_trials points, each averaged over its seeds.
     result = run_sweep("-m", "hparams_search=focal_depth", *TINY, f"paths.outputs={tmp_path}",
@@ -77,7 +77,7 @@ def test_the_default_study_races_real_runs_and_confirms_on_fresh_seeds(tmp_path)
     import optuna
 
     from hydra_plugins.tfod_optuna_sweeper._race._trials import assignment_of
-    from hydra_plugins.tfod_optuna_sweeper._storage import open_storage, resolve_storage
+    from hydra_plugins.tfod_optuna_sweeper._storages._location import open_storage, resolve_storage
 
     result = run_sweep("-m", "hparams_search=focal_depth", *TINY, f"paths.outputs={tmp_path}",
                        "hydra.sweeper.budget=3 runs", "hydra.sweeper.race.confirm_seeds=2",

@@ -16,7 +16,7 @@ does). Plain ``-m a=1,2`` multiruns keep Hydra's basic sweeper. Keys of
   and the job's intermediate values go to the user attr ``intermediate_values``. The
   summary lists the Pareto-optimal trials instead of a best one;
 * ``storage`` [outputs/studies/journal.log]: a journal file, or an ``sqlite:///`` /
-  ``postgresql://`` / ``mysql://`` / ``redis://`` URL (see ``_storage.py``);
+  ``postgresql://`` / ``mysql://`` / ``redis://`` URL (see ``_storages/_location.py``);
 * ``artifact_dir`` [null]: the artifact store of the trials' evidence; null puts it
   beside a journal/SQLite file (``outputs/studies/artifacts`` by default) and, for a
   server database, in ``outputs/studies/artifacts`` of the working dir (on several

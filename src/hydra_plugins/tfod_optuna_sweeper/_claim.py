@@ -29,6 +29,7 @@ from optuna.trial import TrialState
 
 from hydra_plugins.tfod_optuna_sweeper._attrs import DISCARDED, FAIL_REASON, HISTORY_WAIT
 from hydra_plugins.tfod_optuna_sweeper._budget import failed_trials, max_failures, slot_trials
+from hydra_plugins.tfod_optuna_sweeper._conf import Settings
 from hydra_plugins.tfod_optuna_sweeper._errors import StudyStopped
 from hydra_plugins.tfod_optuna_sweeper._factory import build_sampler
 from hydra_plugins.tfod_optuna_sweeper._heartbeat import HeartbeatThread, reap_stale_trials
@@ -36,7 +37,6 @@ from hydra_plugins.tfod_optuna_sweeper._history import LaggedSampler, wait_for_h
 from hydra_plugins.tfod_optuna_sweeper._optuna_private import storage_of, trial_id_of
 from hydra_plugins.tfod_optuna_sweeper._race._claims import RaceClaims
 from hydra_plugins.tfod_optuna_sweeper._search_space import SearchSpace, suggest_overrides
-from hydra_plugins.tfod_optuna_sweeper._settings import Settings
 from tfod_sweep.errors import one_line
 from tfod_sweep.fileio import file_lock
 

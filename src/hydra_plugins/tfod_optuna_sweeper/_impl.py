@@ -26,6 +26,7 @@ from optuna.trial import TrialState
 
 from hydra_plugins.tfod_optuna_sweeper._attrs import RETRY_HISTORY
 from hydra_plugins.tfod_optuna_sweeper._claim import Claim, Claimer
+from hydra_plugins.tfod_optuna_sweeper._conf import Settings, load_settings
 from hydra_plugins.tfod_optuna_sweeper._disk import disk_error, retry_later
 from hydra_plugins.tfod_optuna_sweeper._errors import StudyStopped, SweeperError
 from hydra_plugins.tfod_optuna_sweeper._evidence import EvidenceWriter, name_objective
@@ -33,15 +34,14 @@ from hydra_plugins.tfod_optuna_sweeper._factory import build_pruner, build_sampl
 from hydra_plugins.tfod_optuna_sweeper._optuna_private import storage_of, trial_id_of
 from hydra_plugins.tfod_optuna_sweeper._race._claims import RaceClaims
 from hydra_plugins.tfod_optuna_sweeper._race._review import RECORD, race_note, race_record
-from hydra_plugins.tfod_optuna_sweeper._rdb import connection_reason, is_connection_error
 from hydra_plugins.tfod_optuna_sweeper._search_space import build_search_space, normalize_point
-from hydra_plugins.tfod_optuna_sweeper._settings import Settings, load_settings
 from hydra_plugins.tfod_optuna_sweeper._signals import deferred_interrupts, sigterm_as_interrupt
-from hydra_plugins.tfod_optuna_sweeper._storage import (
+from hydra_plugins.tfod_optuna_sweeper._storages._location import (
     open_storage,
     resolve_artifact_dir,
     resolve_storage,
 )
+from hydra_plugins.tfod_optuna_sweeper._storages._rdb import connection_reason, is_connection_error
 from hydra_plugins.tfod_optuna_sweeper._summary import summary
 from hydra_plugins.tfod_optuna_sweeper._trial import Outcome, TrialRunner
 from hydra_plugins.tfod_optuna_sweeper._workers import WorkerPool, is_extra_worker, share_cores

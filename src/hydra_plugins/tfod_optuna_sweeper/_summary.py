@@ -12,7 +12,7 @@ from hydra_plugins.tfod_optuna_sweeper._budget import slot_trials
 from hydra_plugins.tfod_optuna_sweeper._optuna_private import FIXED_PARAMS
 from hydra_plugins.tfod_optuna_sweeper._race._config import RaceSetup
 from hydra_plugins.tfod_optuna_sweeper._race._summary import race_lines
-from hydra_plugins.tfod_optuna_sweeper._storage import StorageLocation
+from hydra_plugins.tfod_optuna_sweeper._storages._location import StorageLocation
 from tfod_sweep.review.seed_stats import SeedStats, TrialSeeds, best_vs_baseline
 
 _ORDER = (

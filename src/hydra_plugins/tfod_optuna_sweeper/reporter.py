@@ -20,12 +20,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from hydra_plugins.tfod_optuna_sweeper._attrs import INTERMEDIATE_VALUES
+from hydra_plugins.tfod_optuna_sweeper._conf import SWEEPER_TARGET
 from tfod_sweep.errors import SweepError
 
 if TYPE_CHECKING:
     import optuna
 
-SWEEPER_TARGET = "hydra_plugins.tfod_optuna_sweeper.sweeper.TfodOptunaSweeper"
 # One storage per location per process: in-process trials reuse it instead of opening
 # a new database connection pool (or replaying the journal) for every trial.
 _STORAGES: dict[str, Any] = {}
@@ -140,7 +140,7 @@ def open_trial_reporter() -> TrialReporter | None:
     """The reporter of the current job's trial, or None if this job is not such a trial."""
     from hydra.core.hydra_config import HydraConfig
 
-    from hydra_plugins.tfod_optuna_sweeper._settings import history_lag
+    from hydra_plugins.tfod_optuna_sweeper._conf import history_lag
 
     if not is_trial_job():
         return None
@@ -170,7 +170,7 @@ def _open(
     from hydra_plugins.tfod_optuna_sweeper._optuna_private import FIXED_PARAMS, study_id_of
     from hydra_plugins.tfod_optuna_sweeper._race._model import CONFIRM
     from hydra_plugins.tfod_optuna_sweeper._race._trials import ASSIGNMENT
-    from hydra_plugins.tfod_optuna_sweeper._storage import open_storage, resolve_storage
+    from hydra_plugins.tfod_optuna_sweeper._storages._location import open_storage, resolve_storage
 
     location = resolve_storage(storage, base_dir)
     backend = _STORAGES.get(location.target)

@@ -112,7 +112,8 @@ def _synthetic_defaults() -> dict[str, int]:
 def main(argv: Sequence[str] | None = None) -> int:
     """Run one subcommand; SweepErrors become one ``error:`` line and exit code 2.
 
-    Any other exception is our bug and keeps its traceback.
+    So do OSErrors (a path the user gave that cannot be read or written); any other
+    exception is our bug and keeps its traceback.
     """
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     warnings.filterwarnings("ignore", category=FutureWarning)
@@ -124,6 +125,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return {"convert": _convert, "inspect": _inspect, "generate": _generate}[args.command](args)
     except SweepError as exc:
         print(f"error: {exc}", file=sys.stderr)
+        return BAD_INPUT
+    except OSError as exc:  # a folder or file the user named cannot be read or written
+        where = f"{exc.filename}: " if exc.filename else ""
+        print(f"error: {where}{exc.strerror or exc}", file=sys.stderr)
         return BAD_INPUT
 
 

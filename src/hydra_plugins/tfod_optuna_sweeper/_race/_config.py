@@ -2,15 +2,51 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
-from omegaconf import OmegaConf
+from omegaconf import MISSING, OmegaConf
 
-from hydra_plugins.tfod_optuna_sweeper._conf import RaceConf
 from hydra_plugins.tfod_optuna_sweeper._errors import SweeperError
 from hydra_plugins.tfod_optuna_sweeper._race._budget import RUNS, Budget, parse_budget
 from hydra_plugins.tfod_optuna_sweeper._race._model import RaceSettings
+
+
+@dataclass
+class RaceConf:
+    """``hydra.sweeper.race``: adaptive seeds, rungs and a confirmation (``race/plan.py``).
+
+    Each trial is one run: a point trained with one seed and evaluated at one rung. The
+    task reads the seed, the stop step and the checkpoint to continue from through the
+    three override keys below.
+    """
+
+    # The full length of a run, in the task's steps (e.g. ${train.num_steps}).
+    full_steps: int = MISSING
+    # Evaluation rungs as fractions of full_steps, ascending; the last must be 1.0.
+    rungs: list[float] = field(default_factory=lambda: [0.5, 1.0])
+    # Successive halving on the first seed: the best 1/eta of a rung continue.
+    eta: int = 3
+    # Selection seeds a candidate may earn at full length (first_seed, +1, ...).
+    max_seeds: int = 4
+    first_seed: int = 0
+    # Drop a challenger when a one-sided t test on the shared seeds gives p < alpha.
+    alpha: float = 0.05
+    # A challenger with p below this earns no further seed (for now).
+    promising: float = 0.25
+    # How candidates rank: mean of their seeds, or lcb (mean - lcb_z * SE).
+    objective: str = "mean"
+    lcb_z: float = 1.0
+    # Confirmation: the top-k candidates and the baseline, on fresh seeds at full length.
+    confirm_top_k: int = 2
+    confirm_seeds: int = 3
+    # Confirmation seeds are first_seed + confirm_seed_offset, +1, ...: never selection's.
+    confirm_seed_offset: int = 1000
+    # Override keys of the task: the seed, the step to stop at, the run dir to continue.
+    seed_key: str = "seed"
+    stop_key: str = "stop_at"
+    resume_key: str = "resume_from"
+
 
 
 @dataclass(frozen=True)

@@ -71,7 +71,11 @@ class Race:
                        if r.state in (RunState.FAILED, RunState.PRUNED)}
         self.baseline = next((r.assignment.candidate for r in self.runs
                               if r.assignment.baseline), None)
-        self.dropped: dict[int, str] = dict(self.runs[-1].assignment.dropped) if self.runs else {}
+        # Drops only accumulate; a retried run carries an older list, so take the union.
+        self.dropped: dict[int, str] = {}
+        for run in self.runs:
+            for candidate, why in run.assignment.dropped.items():
+                self.dropped.setdefault(candidate, why)
         self.candidates = sorted({r.assignment.candidate for r in self.runs})
 
     def value(self, candidate: int, seed: int, steps: int) -> float | None:

@@ -16,6 +16,7 @@ from optuna.trial import FrozenTrial
 from hydra_plugins.tfod_optuna_sweeper._race._budget import CostModel
 from hydra_plugins.tfod_optuna_sweeper._race._config import RaceSetup
 from hydra_plugins.tfod_optuna_sweeper._race._model import Run, RunState
+from hydra_plugins.tfod_optuna_sweeper._race._plan import Race
 from hydra_plugins.tfod_optuna_sweeper._race._trials import all_runs
 from hydra_plugins.tfod_optuna_sweeper._race._verdict import verdict
 
@@ -38,7 +39,7 @@ def race_record(trials: Sequence[FrozenTrial], setup: RaceSetup, sign: float,
     result = verdict(runs, confirm_set, len(settings.confirm_seeds), sign=sign) \
         if confirm_set else None
     confirmed = {c.candidate: c for c in result.confirmed} if result else {}
-    dropped = runs[-1].assignment.dropped if runs else {}
+    dropped = Race(runs, setup.settings).dropped
     candidates = []
     for candidate in sorted({r.assignment.candidate for r in runs}):
         own = [r for r in runs if r.assignment.candidate == candidate]

@@ -10,6 +10,7 @@ from optuna.trial import FrozenTrial
 from hydra_plugins.tfod_optuna_sweeper._race._budget import CostModel
 from hydra_plugins.tfod_optuna_sweeper._race._config import RaceSetup
 from hydra_plugins.tfod_optuna_sweeper._race._model import CONFIRM, SEARCH, RunState
+from hydra_plugins.tfod_optuna_sweeper._race._plan import Race
 from hydra_plugins.tfod_optuna_sweeper._race._trials import all_runs
 from hydra_plugins.tfod_optuna_sweeper._race._verdict import verdict
 
@@ -28,7 +29,7 @@ def race_lines(trials: Sequence[FrozenTrial], setup: RaceSetup, sign: float,
     spent = CostModel.learn(setup.budget, workers, runs).spent(runs)
     lines = [f"race: {candidates} points; selection runs {rungs}; confirmation runs "
              f"{confirm}; spent {setup.budget.describe(spent)} of {setup.budget.describe()}"]
-    dropped = runs[-1].assignment.dropped
+    dropped = Race(runs, setup.settings).dropped
     if dropped:
         lines.append(f"dropped: {', '.join(f'trial {c}' for c in sorted(dropped))}")
     confirm_set = next((r.assignment.confirm_set for r in runs if r.assignment.confirm_set), ())

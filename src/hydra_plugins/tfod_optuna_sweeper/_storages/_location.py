@@ -31,7 +31,7 @@ if TYPE_CHECKING:
     from optuna.storages import BaseStorage
     from sqlalchemy.engine import URL
 
-    from hydra_plugins.tfod_optuna_sweeper._journal import StaleCallback
+    from hydra_plugins.tfod_optuna_sweeper._storages._journal import StaleCallback
 
 DEFAULT_STORAGE_DIR = "outputs/studies"
 DEFAULT_STORAGE = f"{DEFAULT_STORAGE_DIR}/journal.log"
@@ -211,8 +211,8 @@ def _open(
     import optuna
     from optuna.storages.journal import JournalRedisBackend
 
-    from hydra_plugins.tfod_optuna_sweeper._journal import HeartbeatJournalStorage
-    from hydra_plugins.tfod_optuna_sweeper._journal_file import SafeJournalFileBackend
+    from hydra_plugins.tfod_optuna_sweeper._storages._journal import HeartbeatJournalStorage
+    from hydra_plugins.tfod_optuna_sweeper._storages._journal_file import SafeJournalFileBackend
 
     heartbeat = {
         "heartbeat_interval": heartbeat_interval,
@@ -236,7 +236,7 @@ def _open(
         return HeartbeatJournalStorage(
             JournalRedisBackend(location.target), stale_callback=stale_callback, **heartbeat
         )
-    from hydra_plugins.tfod_optuna_sweeper._rdb import ResilientRDBStorage, engine_kwargs
+    from hydra_plugins.tfod_optuna_sweeper._storages._rdb import ResilientRDBStorage, engine_kwargs
 
     storage_class: type[optuna.storages.RDBStorage] = optuna.storages.RDBStorage
     options: dict[str, object] = {}
