@@ -72,7 +72,7 @@ and exits 1; bad settings exit 2, like every tfod-sweep CLI.
 
 optuna-dashboard shows each trial's evidence: before its result is stored, the sweeper
 uploads the run's ``pipeline.config``, ``preview.png`` and a per-class AP@.50 chart as
-Optuna artifacts and saves a note with its row of the seed tables; the objective is
+Optuna artifacts and saves a note with its row of the logbook tables; the objective is
 named after the task's ``optimized_metric`` (``mAP@.50``). The summary printed at the
 end gives the dashboard command (storage, ``--artifact-dir``, ``--host 127.0.0.1``).
 """

@@ -10,7 +10,7 @@ What a trial gets, read from the run that speaks for it (the first seed's run di
 
 * artifacts ``pipeline.config``, ``preview.png`` (when the run drew one) and
   ``per_class_ap50.png``, drawn from ``metrics.json``'s ``per_class`` (when present);
-* a markdown note with its state, run dir and the seed document's tables for its row
+* a markdown note with its state, run dir and the logbook tables for its row
   (the last evaluation's numbers for a PRUNED trial, ``mean ± std`` over seeds).
 
 Only the file-only matplotlib side of the library is used: no TensorFlow here.
@@ -120,7 +120,7 @@ def _last_evaluation(run: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def trial_row(job_dir: Path) -> tuple[dict[str, Any], bool] | None:
-    """The trial's one row of the seed tables, and whether its runs finished.
+    """The trial's one row of the logbook tables, and whether its runs finished.
 
     One run gives its final numbers, or its last evaluation's if it was cut short;
     several finished seeds give ``mean ± std (n)``. None without any metrics.json.

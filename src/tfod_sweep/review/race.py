@@ -1,5 +1,8 @@
 """A racing study in its report: the verdict, every candidate's runs and a plot of them.
 
+The cell formatters also write the study's note in optuna-dashboard (the sweeper's
+``_race/_review``), so the two review tools word a candidate alike.
+
 Reads the record the sweeper stores on the study (user attr ``race``, plain JSON), so
 the report needs neither the sweeper nor TensorFlow.
 """
@@ -9,13 +12,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-import matplotlib
-
-matplotlib.use("Agg")  # files only: no display on servers and CI
-
-import matplotlib.pyplot as plt  # noqa: E402
-
-from tfod_sweep.review.document import Block, Figure, Heading, Text, table  # noqa: E402
+from tfod_sweep.review.document import Block, Figure, Heading, Text, table
 
 RACE_FILE = "race.png"
 
@@ -25,14 +22,14 @@ def race_record(user_attrs: dict[str, Any]) -> dict[str, Any] | None:
     return record if isinstance(record, dict) and "candidates" in record else None
 
 
-def _runs_cell(entry: dict[str, Any]) -> str:
+def runs_cell(entry: dict[str, Any]) -> str:
     return ", ".join(
         f"{r['seed']}@{r['steps']}: " + (f"{r['value']:.4f}" if r["value"] is not None
                                          else r["state"])
         for r in entry["runs"] if r["role"] == "search")
 
 
-def _confirmed_cell(confirmed: dict[str, Any] | None) -> str:
+def confirmed_cell(confirmed: dict[str, Any] | None) -> str:
     if not confirmed:
         return ""
     text = f"{confirmed['mean']:.4f} ± {confirmed['std']:.4f} (n = {confirmed['n']})"
@@ -42,7 +39,7 @@ def _confirmed_cell(confirmed: dict[str, Any] | None) -> str:
     return text + (" (winner)" if confirmed.get("winner") else "")
 
 
-def _dropped_cell(entry: dict[str, Any]) -> str:
+def dropped_cell(entry: dict[str, Any]) -> str:
     if entry.get("failed"):
         return "crashed"
     if not entry.get("dropped"):
@@ -57,8 +54,8 @@ def race_blocks(record: dict[str, Any], out: Path) -> list[Block]:
         name = f"trial_{entry['candidate']}" + (" (baseline)" if entry["baseline"] else "")
         params = ", ".join(f"{k}={v:.4g}" if isinstance(v, float) else f"{k}={v}"
                            for k, v in entry["params"].items())
-        rows.append((name, params, _runs_cell(entry), _dropped_cell(entry),
-                     _confirmed_cell(entry["confirmed"])))
+        rows.append((name, params, runs_cell(entry), dropped_cell(entry),
+                     confirmed_cell(entry["confirmed"])))
     draw_race(record, out / RACE_FILE)
     return [
         Heading("Race"),
@@ -77,6 +74,11 @@ def race_blocks(record: dict[str, Any], out: Path) -> list[Block]:
 
 def draw_race(record: dict[str, Any], path: Path) -> Path:
     """Seed values per rung for every candidate; the confirmation as a last column."""
+    import matplotlib
+
+    matplotlib.use("Agg")  # files only: no display on servers and CI
+    import matplotlib.pyplot as plt
+
     path.parent.mkdir(parents=True, exist_ok=True)
     rungs = list(record["rungs"])
     confirm_x = len(rungs)

@@ -19,6 +19,7 @@ from hydra_plugins.tfod_optuna_sweeper._race._model import Run, RunState
 from hydra_plugins.tfod_optuna_sweeper._race._plan import Race
 from hydra_plugins.tfod_optuna_sweeper._race._trials import all_runs
 from hydra_plugins.tfod_optuna_sweeper._race._verdict import verdict
+from tfod_sweep.review.race import confirmed_cell, dropped_cell, runs_cell
 
 RECORD = "race"
 """Study user attr holding the record."""
@@ -88,22 +89,8 @@ def race_note(record: dict[str, Any]) -> str:
              f"{record['confirm_seeds']}.", "",
              "| trial | runs (seed@steps: value) | dropped | confirmed |", "|---|---|---|---|"]
     for entry in record["candidates"]:
-        runs = ", ".join(f"{r['seed']}@{r['steps']}: " + (
-            f"{r['value']:.4f}" if r["value"] is not None else r["state"])
-            for r in entry["runs"] if r["role"] == "search")
-        dropped = (f"at trial {entry['dropped_at_trial']}: {entry['dropped']}"
-                   if entry["dropped"] else "")
-        confirmed = _confirmed_text(entry["confirmed"])
         name = f"{entry['candidate']}" + (" (baseline)" if entry["baseline"] else "")
-        lines.append(f"| {name} | {runs} | {dropped} | {confirmed} |")
+        lines.append(f"| {name} | {runs_cell(entry)} | {dropped_cell(entry)} | "
+                     f"{confirmed_cell(entry['confirmed'])} |")
     return "\n".join(lines) + "\n"
 
-
-def _confirmed_text(confirmed: dict[str, Any] | None) -> str:
-    if not confirmed:
-        return ""
-    text = f"{confirmed['mean']:.4f} ± {confirmed['std']:.4f} (n = {confirmed['n']})"
-    if "delta" in confirmed:
-        text += (f"; vs baseline {confirmed['delta']:+.4f}, {confirmed['level']:.1%} CI "
-                 f"[{confirmed['low']:.4f}, {confirmed['high']:.4f}]")
-    return text
