@@ -88,3 +88,15 @@ def test_focal_depth_study_on_efficientdet_says_what_it_dropped(tmp_path):
     rendered = text_format.Parse(config.read_text(), pipeline_pb2.TrainEvalPipelineConfig())
     extractor = rendered.model.ssd.feature_extractor
     assert (extractor.depth_multiplier, extractor.min_depth) == (1.0, 16)  # not the demo's
+
+
+@pytest.mark.parametrize("start", ["train.pretrained=coco",
+                                   "train.fine_tune_checkpoint=/ckpt/ckpt-0"])
+def test_a_fine_tuning_study_keeps_the_checkpoints_shapes(compose_cfg, start):
+    """Depth keys resize the feature extractor, so the zoo checkpoint would not restore."""
+    fitted = _fit(compose_cfg, start, arguments=())
+    assert set(fitted.dropped) == {"backbone.min_depth", "backbone.depth_multiplier"}
+    assert set(fitted.reset) == {"backbone.min_depth=null", "backbone.depth_multiplier=null"}
+    assert fitted.note is not None and "fine-tuned from a checkpoint" in fitted.note
+    assert fitted.note.endswith("searching loss.gamma, loss.alpha")
+

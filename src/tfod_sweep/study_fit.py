@@ -38,6 +38,10 @@ class FittedStudy:
     note: str | None = None
 
 
+#: Keys that change the feature extractor's tensor shapes (a checkpoint cannot be restored).
+SHAPE_KEYS = ("backbone.depth_multiplier", "backbone.min_depth")
+
+
 def _key_of(argument: str) -> str:
     return argument.split("=", 1)[0].lstrip("+~")
 
@@ -71,6 +75,12 @@ def fit_study(config: Mapping[str, Any], searched: Sequence[str],
     owner = (f"model={model.get('name')} "
              f"({describe(arch, getattr(pipeline.model, arch.name))})")
     typed = {_key_of(argument) for argument in arguments}
+    # A checkpoint to start from fixes the feature extractor's shapes: keys that resize it
+    # would fail every trial at restore, so a fine-tuning study neither searches nor sets them.
+    train = config.get("train") or {}
+    if train.get("pretrained") or train.get("fine_tune_checkpoint"):
+        tunable = [name for name in tunable if name not in SHAPE_KEYS]
+        owner += " fine-tuned from a checkpoint of its zoo shapes"
     dropped = tuple(name for name in searched
                     if name.split(".", 1)[0] in SECTIONS and name not in tunable)
     reset: list[str] = []  # recipe values, searched or not, go back to null

@@ -36,6 +36,8 @@ def test_a_run_and_a_study_fine_tune_from_the_served_zoo_archive(tiny_run, tmp_p
         assert single.returncode == 0, single.stderr[-3000:]
         study = run_sweep("-m", "hparams_search=focal_depth", *TINY, "train.num_steps=2",
                           "train.eval_every=2", "train.pretrained=coco",
+                          # The classic study of one trial (no race, no budget).
+                          "hydra.sweeper.race=null", "hydra.sweeper.budget=null",
                           "hydra.sweeper.n_trials=1", "hydra.sweeper.n_jobs=1",
                           f"paths.outputs={tmp_path / 'study'}", cwd=REPO, env=env,
                           timeout=1200)  # fmt: skip
