@@ -18,9 +18,11 @@ LOCK := requirements/py$(subst .,,$(PYTHON_VERSION))-$(STACK).txt
 # Packages whose metadata pip cannot resolve on the stack, installed with --no-deps.
 NODEPS := $(wildcard requirements/py$(subst .,,$(PYTHON_VERSION))-$(STACK)-nodeps.txt)
 # pythonX.Y on PATH; where pyenv's shim has another version selected, pyenv's newest X.Y.
-PYTHON ?= $(shell python$(PYTHON_VERSION) -c '' 2>/dev/null && echo python$(PYTHON_VERSION) || \
+ifndef PYTHON
+PYTHON := $(shell python$(PYTHON_VERSION) -c '' 2>/dev/null && echo python$(PYTHON_VERSION) || \
 	{ v=$$(pyenv versions --bare 2>/dev/null | grep -x '$(PYTHON_VERSION)\.[0-9]*' | tail -1); \
 	  test -n "$$v" && echo "$$(pyenv root)/versions/$$v/bin/python$(PYTHON_VERSION)"; })
+endif
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
