@@ -75,7 +75,8 @@ def test_the_od_api_module_alone_cannot_decode_an_image_here(rendered, tmp_path)
     imported at all (tfod_sweep.compat), but which applies no tf-slim fix.
     """
     run_module = ("import runpy, tfod_sweep; "
-                  "runpy.run_module('object_detection.model_main_tf2', run_name='__main__')")
+                  "runpy.run_module('object_detection.model_main_tf2', run_name='__main__', "
+                  "alter_sys=True)")
     result = subprocess.run(
         [sys.executable, "-c", run_module, f"--pipeline_config_path={rendered}",
          f"--model_dir={tmp_path / 'od_api'}", "--num_train_steps=2"],
