@@ -1,0 +1,76 @@
+"""The supported stacks (README "Supported stacks"): Makefile's STACK and the pins of each.
+
+Each stack's requirements/ file pins every package; this venv must be one of them, so the
+tests that run here are the tests of a stack the README names.
+"""
+
+from __future__ import annotations
+
+import importlib.metadata
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import REPO
+
+#: STACK -> (Python, TensorFlow, venv, pins), as the Makefile and the README name them.
+STACKS = {
+    "tf221": ("3.12", "2.21", ".venv", "requirements/py312-tf221.txt"),
+    "tf215": ("3.11", "2.15", ".venv-tf215", "requirements/py311-tf215.txt"),
+}
+PIN = re.compile(r"^(?P<name>[A-Za-z0-9_.\-]+)==(?P<version>\S+)$")
+
+
+def pins(path: Path) -> dict[str, str]:
+    """Normalized package name -> pinned version of a requirements file."""
+    found = {}
+    for line in path.read_text().splitlines():
+        if not line.strip() or line.startswith("#"):
+            continue
+        match = PIN.match(line.strip())
+        assert match, f"{path.name}: not an exact pin: {line}"
+        found[re.sub(r"[-_.]+", "-", match["name"]).lower()] = match["version"]
+    return found
+
+
+def _make(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(["make", "-n", *args], cwd=REPO, capture_output=True, text=True,
+                          timeout=60)
+
+
+@pytest.mark.parametrize("stack", sorted(STACKS))
+def test_make_installs_each_stack_into_its_venv_from_its_pins(stack: str) -> None:
+    _, _, venv, lock = STACKS[stack]
+    # -B: print the install commands even where the venv is already installed.
+    shown = _make("-B", "install", f"STACK={stack}")
+    assert shown.returncode == 0, shown.stderr
+    assert f"{venv}/bin/python -m pip install --quiet -c {lock} -e" in shown.stdout
+
+
+def test_an_unknown_stack_is_one_line_error() -> None:
+    shown = _make("install", "STACK=tf999")
+    assert shown.returncode != 0
+    (line,) = shown.stderr.strip().splitlines()
+    assert "STACK=tf999 is not a supported stack: use tf221 or tf215" in line
+
+
+@pytest.mark.parametrize("stack", sorted(STACKS))
+def test_the_pins_are_exact_versions_with_the_stacks_tensorflow(stack: str) -> None:
+    _, tensorflow, _, lock = STACKS[stack]
+    pinned = pins(REPO / lock)
+    assert pinned["tensorflow"].startswith(f"{tensorflow}."), pinned["tensorflow"]
+    nodeps = REPO / lock.replace(".txt", "-nodeps.txt")
+    if nodeps.exists():  # installed with --no-deps, at the same versions
+        assert pins(nodeps).items() <= pinned.items()
+
+
+def test_this_venv_is_a_supported_stack_at_its_pins() -> None:
+    python = f"{sys.version_info.major}.{sys.version_info.minor}"
+    (lock,) = [lock for version, _, _, lock in STACKS.values() if version == python]
+    pinned = pins(REPO / lock)
+    for name in ("tensorflow", "tf-models-official", "tf-object-detection-api", "protobuf",
+                 "numpy", "optuna"):
+        assert importlib.metadata.version(name) == pinned[name], name
