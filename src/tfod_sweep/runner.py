@@ -14,7 +14,7 @@ from tfod_sweep.errors import ConfigError
 from tfod_sweep.objectives import Objective, seed_summary
 from tfod_sweep.pipeline import build_pipeline, write_pipeline
 from tfod_sweep.reporting import TrialReporter
-from tfod_sweep.tf_logging import configure_tf_logging
+from tfod_sweep.tf_logging import configure_tf_logging, import_tensorflow
 
 
 def _check_fine_tune_checkpoint(path: str | None) -> None:
@@ -76,6 +76,7 @@ def _run_one(cfg: DictConfig, run_dir: Path,
     if cfg.dry_run:
         return None
     _check_fine_tune_checkpoint(cfg.train.fine_tune_checkpoint)
+    import_tensorflow(cfg.verbose)
     from tfod_sweep.training.experiment import train_and_evaluate
 
     return train_and_evaluate(cfg, run_dir, pipeline_path, reporter=reporter)
