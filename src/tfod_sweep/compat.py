@@ -93,8 +93,8 @@ def _stub_module(name: str, why: str) -> types.ModuleType:
 #: Modules the OD API imports at module level that today's stack lacks, and why (B, C).
 STUBS = {
     # `from tensorflow.compat.v1 import estimator` imports it as a submodule when
-    # `tf.compat.v1` has no such attribute (TensorFlow 2.16+): under the name the module
-    # wrapper gives, or, once TensorFlow is unwrapped, under the package's own name.
+    # `tf.compat.v1` has no such attribute (TensorFlow 2.16+), under the name of the module
+    # it is given: TensorFlow's wrapper `tensorflow.compat.v1`, or the package inside it.
     "tensorflow.compat.v1.estimator": "tf.estimator was removed in TensorFlow 2.16",
     "tensorflow._api.v2.compat.v1.estimator": "tf.estimator was removed in TensorFlow 2.16",
     "tensorflow_io": "tensorflow-io is not installed (no build of it loads on this stack)",
