@@ -69,8 +69,9 @@ def test_the_pins_are_exact_versions_with_the_stacks_tensorflow(stack: str) -> N
 
 def test_this_venv_is_a_supported_stack_at_its_pins() -> None:
     python = f"{sys.version_info.major}.{sys.version_info.minor}"
-    (lock,) = [lock for version, _, _, lock in STACKS.values() if version == python]
-    pinned = pins(REPO / lock)
+    locks = [lock for version, _, _, lock in STACKS.values() if version == python]
+    assert len(locks) == 1, f"Python {python} is not the Python of a supported stack"
+    pinned = pins(REPO / locks[0])
     for name in ("tensorflow", "tf-models-official", "tf-object-detection-api", "protobuf",
                  "numpy", "optuna"):
         assert importlib.metadata.version(name) == pinned[name], name
