@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import importlib.metadata
 import re
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -75,3 +76,23 @@ def test_this_venv_is_a_supported_stack_at_its_pins() -> None:
     for name in ("tensorflow", "tf-models-official", "tf-object-detection-api", "protobuf",
                  "numpy", "optuna"):
         assert importlib.metadata.version(name) == pinned[name], name
+
+
+def test_a_venv_of_another_python_is_one_line_error(tmp_path: Path) -> None:
+    """E.g. the Python 3.11 `.venv` of before the stacks, where STACK=tf221 wants 3.12."""
+    python = f"{sys.version_info.major}.{sys.version_info.minor}"
+    stack, (version, _, venv, _) = next((name, spec) for name, spec in STACKS.items()
+                                        if spec[0] != python)
+    for name in ("Makefile", "pyproject.toml", "requirements"):
+        source = REPO / name
+        if source.is_dir():
+            shutil.copytree(source, tmp_path / name)
+        else:
+            shutil.copy2(source, tmp_path / name)
+    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(tmp_path / venv)],
+                   check=True)
+    made = subprocess.run(["make", "install", f"STACK={stack}"], cwd=tmp_path,
+                          capture_output=True, text=True, timeout=120)
+    assert made.returncode != 0
+    assert f"error: {venv} is not Python {version}, which STACK={stack} needs" in made.stderr
+    assert len([line for line in made.stderr.splitlines() if "error:" in line]) == 1
