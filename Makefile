@@ -31,9 +31,9 @@ STAMP := $(VENV)/.installed
 # Reinstall only when the project's dependencies or the stack's pins change.
 $(STAMP): pyproject.toml $(LOCK) $(NODEPS)
 	@test -n "$(PYTHON)" || { echo "error: no python$(PYTHON_VERSION) found for STACK=$(STACK); pass PYTHON=/path/to/python$(PYTHON_VERSION)" >&2; exit 2; }
-	@test ! -x $(PY) || $(PY) -c 'import sys; sys.exit("%d.%d" % sys.version_info[:2] != "$(PYTHON_VERSION)")' || \
-		{ echo "error: $(VENV) is not Python $(PYTHON_VERSION), which STACK=$(STACK) needs: remove it (a Python 3.11 one can become .venv-tf215)" >&2; exit 2; }
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	@$(PY) -c 'import sys; sys.exit("%d.%d" % sys.version_info[:2] != "$(PYTHON_VERSION)")' || \
+		{ echo "error: $(VENV) is not Python $(PYTHON_VERSION), which STACK=$(STACK) needs: remove it (a Python 3.11 one can become .venv-tf215), check PYTHON=" >&2; exit 2; }
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -c $(LOCK) -e '.[dev,postgres,slurm]'
 	$(if $(NODEPS),$(PY) -m pip install --quiet --no-deps -c $(LOCK) -r $(NODEPS))
