@@ -2,7 +2,7 @@
 
 Reads the `memory` each run records in metrics.json (resident MiB at its end, and the
 process's peak so far):
-1. the demo's model and data at 128x128, batch 8, and at 320x320, batch 12 (the seed's
+1. the demo's model and data at 128x128, batch 8, and at 320x320, batch 12 (the logbook's
    setting), each trained --steps steps in its own process, with the final evaluation;
 2. --trials short runs in ONE process, as a study worker runs its trials (Hydra's basic
    launcher runs a multirun's jobs one after another in-process): the resident size at
@@ -25,7 +25,7 @@ from determinism import REPO, cpu_name
 
 SIZES = {
     "128x128, batch 8 (the demo)": ["train.batch_size=8"],
-    "320x320, batch 12 (the seed's)": ["resolution=320", "dataset.synthetic.image_size=320",
+    "320x320, batch 12 (the logbook's)": ["resolution=320", "dataset.synthetic.image_size=320",
                                        "train.batch_size=12"],
 }
 

@@ -22,7 +22,7 @@ SETTINGS: dict[str, tuple[str, ...]] = {
     "128x128, batch 8 (the demo's)": (),
     "128x128, batch 12": ("train.batch_size=12",),
     "128x128, batch 16": ("train.batch_size=16",),
-    "320x320, batch 12 (the seed's)": ("resolution=320", "dataset.synthetic.image_size=320",
+    "320x320, batch 12 (the logbook's)": ("resolution=320", "dataset.synthetic.image_size=320",
                                        "train.batch_size=12"),
 }
 

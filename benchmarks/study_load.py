@@ -34,7 +34,7 @@ from tests.study.toy_helpers import Toy  # noqa: E402
 def _trials(url: str) -> list:
     import optuna
 
-    storage = optuna.storages.RDBStorage(url.replace("postgresql://", "postgresql+psycopg2://"))
+    storage = optuna.storages.RDBStorage(url)
     try:
         return optuna.load_study(study_name="toy", storage=storage).get_trials()
     finally:

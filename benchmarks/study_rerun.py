@@ -7,7 +7,7 @@ the given seeds, one after another, and prints:
 
 - the best trial's value in the study vs its fresh mean ± std;
 - the baseline's mean ± std (its study run counts as one seed: it was not selected);
-- whether the difference exceeds the noise (the statistic of tfod_sweep.seeds).
+- whether the difference exceeds the noise (the statistic of tfod_sweep.review.seed_stats).
 
 Runs already finished are read, not retrained, so an interrupted re-run resumes.
 
@@ -28,7 +28,7 @@ import optuna
 from determinism import REPO, cpu_name
 
 from hydra_plugins.tfod_optuna_sweeper.storage import open_storage, resolve_storage
-from tfod_sweep.seeds import SeedStats, noise_verdict
+from tfod_sweep.review.seed_stats import SeedStats, noise_verdict
 
 METRIC = "DetectionBoxes_Precision/mAP@.50IOU"
 

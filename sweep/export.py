@@ -35,7 +35,8 @@ from tfod_sweep.errors import BAD_INPUT, SweepError
 from tfod_sweep.export.formats import FORMATS, parse_formats
 from tfod_sweep.export.locate import RunArtifacts, choose_trial, find_run, trial_run_dir
 from tfod_sweep.export.staging import check_out
-from tfod_sweep.study_source import locate_study
+from tfod_sweep.review.loading import load_study
+from tfod_sweep.review.source import locate_study
 
 DEFAULT_OUT = "export"
 
@@ -53,9 +54,9 @@ def _from_study(path: Path, number: int | None, storage: str | None,
     source = locate_study([path], storage, study_name)
     if source is None:
         return None
-    from sweep.report import load_study  # the app opens storages through the plugin
+    from hydra_plugins.tfod_optuna_sweeper import storage  # the plugin owns storage strings
 
-    loaded = load_study(source)
+    loaded = load_study(source, storage)
     if loaded is None:  # a guessed journal that does not hold this study
         return None
     study, display = loaded

@@ -4,7 +4,7 @@ PATH is a study dir (`outputs/studies/<name>`), a run dir, a multirun dir or a m
 
 A study is read from its Optuna storage, the source of truth: every trial with its
 parameters, state (COMPLETE / PRUNED / FAIL with its reason / RUNNING) and steps, the
-seed tables (mean ± std (n) over a trial's seeds), the best-vs-baseline verdict, and
+logbook tables (mean ± std (n) over a trial's seeds), the best-vs-baseline verdict, and
 plots: mAP@.50 per step for every trial (pruned ones end in a cross), optimization
 history, PED-ANOVA importances, a slice panel per parameter, a gamma x alpha contour,
 and the best trial's per-class AP@.50 and preview.png. A multi-objective study has no
@@ -13,7 +13,7 @@ best trial: it shows one column per objective, its Pareto-optimal trials and par
 staircase), and Optuna's plots of its first objective. Which storage and study:
 --storage/--study; else the study dir's multirun.yaml (hydra.sweeper.storage and
 study_name, relative to the sweep's working dir; ${oc.env:...} read from the
-environment); else a journal.log beside the study dir (tfod_sweep/study_source.py).
+environment); else a journal.log beside the study dir (tfod_sweep/review/source.py).
 A password in a database URL is never shown.
 Plain runs are read from their metrics.json files: runs that differ only in train.seed
 share a row of mean ± std (n), with learning curves and the best run's evidence.
@@ -34,10 +34,11 @@ from pathlib import Path
 from typing import Any
 
 from tfod_sweep.errors import BAD_INPUT, SweepError
-from tfod_sweep.report_doc import MARKDOWN_FILE, Document
+from tfod_sweep.review.document import MARKDOWN_FILE, Document
+from tfod_sweep.review.loading import load_study
+from tfod_sweep.review.runs import SOURCE_DIR
+from tfod_sweep.review.source import StudySource, locate_study
 from tfod_sweep.run_metrics import RunMetrics
-from tfod_sweep.runs_report import SOURCE_DIR
-from tfod_sweep.study_source import StudySource, locate_study
 
 
 def _natural_key(path: Path) -> list[object]:
@@ -82,59 +83,6 @@ def _finished_runs(paths: list[Path]) -> list[dict[str, Any]]:
     return runs
 
 
-def _masked(text: str, secret: str | None) -> str:
-    return text.replace(secret, "***") if secret else text
-
-
-def load_study(source: StudySource) -> tuple[Any, str] | None:
-    """Open the storage read-only and load the study: (study, storage as shown).
-
-    The sweeper's plugin owns storage strings (journal file, PostgreSQL driver choice,
-    masked display), so the app opens the storage through it, as the sweep did. A journal
-    or SQLite file must exist: a report never creates a storage.
-
-    Returns None when a guessed storage (rule 3 of `study_source`) lacks the study.
-    """
-    import optuna
-    from sqlalchemy.engine import make_url
-
-    from hydra_plugins.tfod_optuna_sweeper.storage import open_storage, resolve_storage
-
-    location = resolve_storage(source.storage, source.base_dir)
-    secret = make_url(location.target).password if location.kind == "rdb" else None
-    if location.kind == "journal" and not Path(location.target).is_file():
-        if source.guessed:
-            return None
-        raise SweepError(f"storage {location.display}: no such journal file")
-    database = make_url(location.target).database if location.kind == "rdb" else None
-    if location.target.startswith("sqlite") and database and not Path(database).is_file():
-        raise SweepError(f"storage {location.display}: no such SQLite file")
-    try:
-        backend = open_storage(location)
-        names = sorted(summary.study_name for summary in backend.get_all_studies())
-    except SweepError:
-        raise
-    except Exception as error:  # a database that does not answer or is not Optuna's
-        reason = (str(error).strip().splitlines() or [""])[0]
-        raise SweepError(_masked(f"cannot read storage {location.display}: "
-                                 f"{type(error).__name__}: {reason}", secret)) from None
-    name = source.study_name
-    if name is None:
-        hint = source.study_dir.resolve().name if source.study_dir is not None else None
-        name = hint if hint in names else (names[0] if len(names) == 1 else None)
-        if name is None:
-            raise SweepError(f"which study? pass --study; storage {location.display} holds: "
-                             f"{', '.join(names) or 'no study'}")
-    if name not in names:
-        if source.guessed:
-            return None
-        where = f"studies there: {', '.join(names)}" if names else "it holds no study"
-        raise SweepError(f"study {name!r} not found in storage {location.display}; {where}")
-    study = optuna.load_study(study_name=name, storage=backend,
-                              sampler=optuna.samplers.RandomSampler())
-    return study, location.display
-
-
 def _default_out(paths: list[Path]) -> Path:
     first = paths[0]
     return (first if first.is_dir() else first.parent) / "report"
@@ -148,7 +96,7 @@ def _clear_previous(folder: Path) -> None:
 
 
 def _runs_report(paths: list[Path], out: Path | None) -> tuple[Document, Path]:
-    from tfod_sweep.runs_report import runs_document
+    from tfod_sweep.review.runs import runs_document
 
     runs = _finished_runs(paths)
     folder = out or _default_out(paths)
@@ -160,9 +108,10 @@ def _runs_report(paths: list[Path], out: Path | None) -> tuple[Document, Path]:
 def _study_report(source: StudySource, out: Path | None,
                   paths: list[Path]) -> tuple[Document, Path] | None:
     """The study's report, or None when a guessed storage does not hold the study."""
-    from tfod_sweep.study_report import study_document
+    from hydra_plugins.tfod_optuna_sweeper import storage  # the plugin owns storage strings
+    from tfod_sweep.review.study import study_document
 
-    loaded = load_study(source)
+    loaded = load_study(source, storage)
     if loaded is None:
         return None
     study, display = loaded

@@ -12,7 +12,7 @@ from typing import Any
 
 from tfod_sweep.errors import ConfigError
 from tfod_sweep.metric_names import COCO_METRICS
-from tfod_sweep.seeds import mean_and_std
+from tfod_sweep.review.seed_stats import mean_and_std
 
 #: A run's result for the sweeper: a float, or a tuple with one float per metric.
 Objective = float | tuple[float, ...]

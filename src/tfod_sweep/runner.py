@@ -13,8 +13,9 @@ from tfod_sweep.data import resolve_dataset
 from tfod_sweep.errors import ConfigError
 from tfod_sweep.objectives import Objective, seed_summary
 from tfod_sweep.pipeline import build_pipeline, write_pipeline
-from tfod_sweep.reporting import TrialReporter
 from tfod_sweep.tf_logging import configure_tf_logging, import_tensorflow
+from tfod_sweep.trial_handle import TrialHandle
+from tfod_sweep.zoo.pretrained import apply_pretrained
 
 
 def _check_fine_tune_checkpoint(path: str | None) -> None:
@@ -48,7 +49,7 @@ def _refuse_to_resume_another_experiment(run_dir: Path, path: Path, new_text: st
 
 
 def run_experiment(cfg: DictConfig, run_dir: Path,
-                   reporter: TrialReporter | None = None) -> Objective | None:
+                   reporter: TrialHandle | None = None) -> Objective | None:
     """Validate `cfg`, render its files, and (unless dry_run) train and evaluate it.
 
     Returns the `optimized_metric`'s value, or a tuple of the listed metrics' values
@@ -60,6 +61,7 @@ def run_experiment(cfg: DictConfig, run_dir: Path,
         reporter: the study trial this run is, if any (the sweeper plugin provides it).
     """
     validate_config(cfg)
+    apply_pretrained(cfg, download=not cfg.dry_run)
     configure_tf_logging(cfg.verbose)
     run_dir = run_dir.resolve()
     seeds_per_trial = reporter.seeds_per_trial if reporter is not None else 1
@@ -69,13 +71,19 @@ def run_experiment(cfg: DictConfig, run_dir: Path,
 
 
 def _run_one(cfg: DictConfig, run_dir: Path,
-             reporter: TrialReporter | None) -> Objective | None:
+             reporter: TrialHandle | None) -> Objective | None:
     pipeline_path, label_map = render_run_files(cfg, run_dir)
     print(f"pipeline.config: {pipeline_path}")
     print(f"label_map.pbtxt: {label_map}")
     if cfg.dry_run:
         return None
     _check_fine_tune_checkpoint(cfg.train.fine_tune_checkpoint)
+    if cfg.train.get("resume_from"):
+        from tfod_sweep.training.resume import continue_from
+
+        if continue_from(Path(cfg.train.resume_from), run_dir, pipeline_path.read_text(),
+                         int(cfg.train.seed)):
+            print(f"continuing the checkpoint of {cfg.train.resume_from}")
     import_tensorflow(cfg.verbose)
     from tfod_sweep.training.experiment import train_and_evaluate
 
@@ -83,7 +91,7 @@ def _run_one(cfg: DictConfig, run_dir: Path,
 
 
 def _run_seeds(cfg: DictConfig, trial_dir: Path, count: int,
-               reporter: TrialReporter) -> Objective:
+               reporter: TrialHandle) -> Objective:
     """Train one trial's point with seeds train.seed, +1, ...; return the mean objective.
 
     Each seed is a full run in `seed_<s>/` (resumable on its own). The first seed reports

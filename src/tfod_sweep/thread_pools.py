@@ -13,7 +13,8 @@ from __future__ import annotations
 
 import os
 
-#: The variables TensorFlow reads when it creates its pools (0 or unset: its default).
+#: The variables TensorFlow reads when it creates its pools (0 or unset: its default);
+#: the sweeper plugin sets the same two names for its workers (``_workers``).
 INTRA_OP, INTER_OP = "TF_NUM_INTRAOP_THREADS", "TF_NUM_INTEROP_THREADS"
 
 

@@ -13,7 +13,7 @@ import pytest
 from hydra import compose, initialize_config_dir
 from omegaconf import DictConfig
 
-from hydra_plugins.tfod_optuna_sweeper._settings import load_settings
+from hydra_plugins.tfod_optuna_sweeper._conf import load_settings
 from tests.conftest import CONF_DIR
 from tfod_sweep.config import register_configs, validate_config
 

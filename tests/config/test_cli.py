@@ -90,3 +90,17 @@ def test_changed_config_never_resumes_old_checkpoints(tmp_path):
     changed = run_sweep(*common, "dry_run=true", "loss.gamma=3.0", cwd=REPO, timeout=300)
     assert changed.returncode == 2
     assert "holds checkpoints of a different pipeline.config" in changed.stderr
+
+
+@pytest.mark.parametrize("mode", [(), ("-m",), ("-m", "hparams_search=focal_depth")])
+def test_an_outputs_folder_that_cannot_be_written_is_one_line(tmp_path, mode):
+    """A run, a grid and a study: Hydra would create the folder and fail on its own."""
+    blocker = tmp_path / "a_file"
+    blocker.write_text("not a folder")
+    result = run_sweep(*mode, "dry_run=true", f"paths.outputs={blocker / 'outputs'}",
+                       cwd=REPO, timeout=120)
+    assert result.returncode == 2
+    last = result.stderr.strip().splitlines()[-1]
+    assert last.startswith(f"error: cannot write the outputs folder {blocker / 'outputs'}/")
+    assert "set paths.outputs to a folder you can write" in last
+    assert blocker.read_text() == "not a folder"

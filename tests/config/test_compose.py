@@ -75,7 +75,7 @@ def _rendered(cfg):
 
 
 @pytest.mark.parametrize("run", sorted(LOGBOOK))
-def test_logbook_runs_reproduce_the_seed_results_document(compose_cfg, run):
+def test_logbook_runs_reproduce_the_logbook(compose_cfg, run):
     model, classes, batch, gamma, alpha, min_depth, side, steps = LOGBOOK[run]
     cfg = compose_cfg(f"experiment=logbook/run_{run}")
     validate_config(cfg)

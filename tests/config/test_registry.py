@@ -192,12 +192,12 @@ def test_of_pipeline_names_the_allowed_architectures():
 
 
 def test_a_mixed_report_gives_each_row_its_own_loss_columns():
-    from tfod_sweep.report import LOSS_HEADERS, seed_table_data
+    from tfod_sweep.review.logbook import LOSS_HEADERS, logbook_table_data
 
     assert set(LOSS_HEADERS) == set(ARCHITECTURES)
     runs = [{"name": arch, "arch": arch,
              "final": {key: 0.5 for key in loss_components(arch)}} for arch in ARCHITECTURES]
-    loss_table = seed_table_data(runs)[2]
+    loss_table = logbook_table_data(runs)[2]
     assert loss_table.headers[1:5] == LOSS_HEADERS["ssd"]
     faster = next(row for row in loss_table.rows if row[0] == "faster_rcnn")
     assert faster[1] == "RPNLoss_localization_loss = 0.500"

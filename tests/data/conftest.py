@@ -75,3 +75,18 @@ def run_cli() -> Callable[..., subprocess.CompletedProcess[str]]:
         )  # fmt: skip
 
     return run
+
+
+@pytest.fixture(scope="session")
+def write_image() -> Callable[[Path, tuple[int, int], str], None]:
+    """Write a real image file of (width, height) in a Pillow format (its pixels: noise)."""
+    import numpy as np
+    from PIL import Image
+
+    def write(path: Path, size: tuple[int, int], fmt: str = "JPEG") -> None:
+        rng = np.random.default_rng(len(path.name) + size[0])
+        pixels = rng.integers(0, 255, size=(size[1], size[0], 3), dtype=np.uint8)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        Image.fromarray(pixels).save(path, format=fmt)
+
+    return write

@@ -140,6 +140,81 @@ def convert_undecodable_image(tmp: Path) -> None:
     convert_dataset("coco", ann, str(tmp / "out"), val=ann)
 
 
+def _yolo(tmp: Path, label: str, names: str = "[cat, dog, bird]", train: str = "images/train",
+          val: str = "images/train") -> str:
+    """A one-image Ultralytics layout whose label file holds ``label``."""
+    (tmp / "images" / "train").mkdir(parents=True)
+    (tmp / "images" / "train" / "img.jpg").write_bytes(JPEG)
+    (tmp / "labels" / "train").mkdir(parents=True)
+    (tmp / "labels" / "train" / "img.txt").write_text(label)
+    (tmp / "data.yaml").write_text(f"path: .\ntrain: {train}\nval: {val}\nnames: {names}\n")
+    return str(tmp / "data.yaml")
+
+
+def yolo_class_out_of_range(tmp: Path) -> None:
+    convert_dataset("yolo", _yolo(tmp, "0 0.5 0.5 0.2 0.2\n3 0.5 0.5 0.2 0.2\n"), str(tmp / "o"))
+
+
+def yolo_box_outside_0_1(tmp: Path) -> None:
+    convert_dataset("yolo", _yolo(tmp, "1 0.5 0.5 0.2 1.5\n"), str(tmp / "o"))
+
+
+def yolo_malformed_line(tmp: Path) -> None:
+    convert_dataset("yolo", _yolo(tmp, "1 0.5 0.5 0.2\n"), str(tmp / "o"))
+
+
+def yolo_names_with_a_gap(tmp: Path) -> None:
+    convert_dataset("yolo", _yolo(tmp, "", names="{0: cat, 2: bird}"), str(tmp / "o"))
+
+
+def yolo_listed_image_missing(tmp: Path) -> None:
+    yaml_path = _yolo(tmp, "", train="list.txt")
+    (tmp / "list.txt").write_text("images/train/img.jpg\nimages\\train\\gone.jpg\n")
+    convert_dataset("yolo", yaml_path, str(tmp / "o"))
+
+
+def yolo_labels_folder_missing(tmp: Path) -> None:
+    yaml_path = _yolo(tmp, "0 0.5 0.5 0.2 0.2\n")
+    (tmp / "labels").rename(tmp / "annotations")
+    convert_dataset("yolo", yaml_path, str(tmp / "o"))
+
+
+def yolo_split_folder_missing(tmp: Path) -> None:
+    convert_dataset("yolo", _yolo(tmp, "", val="images/val"), str(tmp / "o"))
+
+
+def _csv(tmp: Path, *rows: str) -> str:
+    (tmp / "img.jpg").write_bytes(JPEG)
+    (tmp / "ann.csv").write_text("filename,width,height,class,xmin,ymin,xmax,ymax\n"
+                                 + "".join(row + "\n" for row in rows))  # fmt: skip
+    return str(tmp / "ann.csv")
+
+
+def csv_missing_image(tmp: Path) -> None:
+    ann = _csv(tmp, "img.jpg,64,48,cat,1,2,30,40", "gone.jpg,64,48,dog,1,2,30,40")
+    convert_dataset("csv", ann, str(tmp / "o"), val=ann)
+
+
+def csv_malformed_row(tmp: Path) -> None:
+    ann = _csv(tmp, "img.jpg,64,48,cat,1,2,30,40", "img.jpg,64,48,dog,1,two,30,40")
+    convert_dataset("csv", ann, str(tmp / "o"), val=ann)
+
+
+def csv_box_outside_image(tmp: Path) -> None:
+    ann = _csv(tmp, "img.jpg,64,48,cat,1,2,30,40", "img.jpg,64,48,dog,40,10,70,20")
+    convert_dataset("csv", ann, str(tmp / "o"), val=ann)
+
+
+def csv_size_disagrees_with_image(tmp: Path) -> None:
+    ann = _csv(tmp, "img.jpg,640,480,cat,1,2,30,40")
+    convert_dataset("csv", ann, str(tmp / "o"), val=ann)
+
+
+def csv_header_missing_a_column(tmp: Path) -> None:
+    (tmp / "ann.csv").write_text("filename,width,height,label,xmin,ymin,xmax,ymax\n")
+    convert_dataset("csv", str(tmp / "ann.csv"), str(tmp / "o"))
+
+
 SHARD = "val-00000-of-00001.tfrecord"
 #: (trigger, file the message must start with, text it must contain; {tmp} = tmp_path)
 CASES: list[tuple[Callable[[Path], None], str, str]] = [
@@ -166,6 +241,30 @@ CASES: list[tuple[Callable[[Path], None], str, str]] = [
     (convert_class_missing_from_label_map, "ann.json",
      ": image 0 (img.jpg): box 0: class 'zebra' is not in the label map"),
     (convert_undecodable_image, "img.jpg", ": image does not decode"),
+    (yolo_class_out_of_range, "labels/train/img.txt",
+     ": line 2: class 3 is out of range: {tmp}/data.yaml names 3 classes (0..2)"),
+    (yolo_box_outside_0_1, "labels/train/img.txt",
+     ": line 1: box 0.5 0.5 0.2 1.5 is outside 0..1 (YOLO coordinates are fractions of the "
+     "image)"),
+    (yolo_malformed_line, "labels/train/img.txt",
+     ": line 1: malformed line '1 0.5 0.5 0.2': expected 'class cx cy w h' (5 numbers), got 4"),
+    (yolo_names_with_a_gap, "data.yaml", ": 'names' keys must be 0..1 without gaps, got [0, 2]"),
+    (yolo_listed_image_missing, "list.txt",
+     ": line 2: image {tmp}/images/train/gone.jpg does not exist"),
+    (yolo_labels_folder_missing, "data.yaml",
+     ": train: no label file for any of its 1 images (looked for {tmp}/labels/train/img.txt, "
+     "as Ultralytics does)"),
+    (yolo_split_folder_missing, "data.yaml",
+     ": val: images/val does not exist (looked for {tmp}/images/val)"),
+    (csv_missing_image, "ann.csv", ": line 3: image gone.jpg does not exist in {tmp}"),
+    (csv_malformed_row, "ann.csv",
+     ": line 3: malformed row: xmin,ymin,xmax,ymax '1,two,30,40' must be numbers"),
+    (csv_box_outside_image, "ann.csv", ": line 3: box [40, 10, 70, 20] is outside the 64x48 image"),
+    (csv_size_disagrees_with_image, "ann.csv",
+     ": line 2 (img.jpg): annotation says 640x480 but {tmp}/img.jpg is 64x48"),
+    (csv_header_missing_a_column, "ann.csv",
+     ": line 1: header must name the columns filename,width,height,class,xmin,ymin,xmax,ymax "
+     "(missing 'class')"),
 ]  # fmt: skip
 
 
@@ -201,9 +300,9 @@ def test_cli_bad_input_is_one_error_line_and_exit_2(tmp_path, capsys):
 
 def test_cli_usage_error_exits_2_like_argparse(capsys):
     with pytest.raises(SystemExit) as info:
-        data_cli.main(["convert", "yolo", "--train", "x", "--out", "y"])
+        data_cli.main(["convert", "kitti", "--train", "x", "--out", "y"])
     assert info.value.code == 2
-    assert "invalid choice: 'yolo'" in capsys.readouterr().err
+    assert "invalid choice: 'kitti'" in capsys.readouterr().err
 
 
 def test_cli_crash_that_is_our_bug_keeps_its_traceback(tmp_path, monkeypatch):
@@ -213,3 +312,13 @@ def test_cli_crash_that_is_our_bug_keeps_its_traceback(tmp_path, monkeypatch):
     monkeypatch.setattr(data_cli, "_generate", broken)
     with pytest.raises(ZeroDivisionError):
         data_cli.main(["generate", "--data-dir", str(tmp_path)])
+
+
+def test_a_data_dir_that_cannot_be_written_is_one_line(tmp_path: Path, capsys) -> None:
+    blocker = tmp_path / "a_file"
+    blocker.write_text("not a folder")
+    code = data_cli.main(["generate", "--num-classes", "21", "--data-dir",
+                          str(blocker / "data")])
+    assert code == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and err[0].startswith("error: ") and str(blocker) in err[0]

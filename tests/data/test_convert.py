@@ -171,7 +171,7 @@ def test_cli_convert(voc_dir, run_cli):
                    "--val-fraction", "0.34")  # fmt: skip
     assert done.returncode == 0, done.stderr
     assert "4 train + 2 val images, 3 classes" in done.stdout
-    assert "dataset=custom dataset.num_classes=3" in done.stdout
+    assert f"  dataset=custom dataset.train='{out}/train-?????-of-00001.tfrecord' " in done.stdout
     report = inspect_tfrecords(str(out / "*.tfrecord"), str(out / "label_map.pbtxt"))
     assert (report.num_images, report.num_boxes, report.num_problems) == (6, 9, 0)
     again = run_cli("convert", "voc", "--train", str(voc_dir / "voc"), "--out", str(out))

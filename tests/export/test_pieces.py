@@ -7,10 +7,11 @@ import pytest
 
 from tfod_sweep.errors import SweepError
 from tfod_sweep.export.formats import parse_formats
-from tfod_sweep.export.latency import Stopwatch
 from tfod_sweep.export.record import ExportRecord, FormatResult, table
-from tfod_sweep.export.scoring import GroundTruthImage, ImageDetections, all_detections, score
+from tfod_sweep.export.scoring import ImageDetections, all_detections, score
 from tfod_sweep.export.staging import staged
+from tfod_sweep.measure.ground_truth import GroundTruthImage
+from tfod_sweep.measure.stopwatch import Stopwatch
 
 MAP50 = "DetectionBoxes_Precision/mAP@.50IOU"
 

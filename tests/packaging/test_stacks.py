@@ -1,4 +1,4 @@
-"""The supported stacks (README "Supported stacks"): Makefile's STACK and the pins of each.
+"""The supported stacks (docs/compatibility.md): Makefile's STACK and the pins of each.
 
 Each stack's requirements/ file pins every package; this venv must be one of them, so the
 tests that run here are the tests of a stack the README names.
@@ -19,8 +19,8 @@ from tests.conftest import REPO
 
 #: STACK -> (Python, TensorFlow, venv, pins), as the Makefile and the README name them.
 STACKS = {
-    "tf221": ("3.12", "2.21", ".venv", "requirements/py312-tf221.txt"),
-    "tf215": ("3.11", "2.15", ".venv-tf215", "requirements/py311-tf215.txt"),
+    "tf215": ("3.11", "2.15", ".venv", "requirements/py311-tf215.txt"),
+    "tf221": ("3.12", "2.21", ".venv-tf221", "requirements/py312-tf221.txt"),
 }
 PIN = re.compile(r"^(?P<name>[A-Za-z0-9_.\-]+)==(?P<version>\S+)$")
 

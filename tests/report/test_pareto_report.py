@@ -122,7 +122,7 @@ def test_the_other_plots_follow_the_first_objective(pareto_report: tuple[Path, s
 def test_a_seeded_multi_objective_trial_shows_each_objective_over_its_seeds() -> None:
     """What the runner stores with seeds_per_trial=3: the per-objective mean as values."""
     from tfod_sweep.objectives import seed_summary
-    from tfod_sweep.study_trials import format_value, trial_row
+    from tfod_sweep.review.trials import format_value, trial_row
 
     means, attrs = seed_summary([0, 1, 2], [(0.4, 30.0), (0.6, 34.0), (0.5, 29.0)])
     study = optuna.create_study(directions=["maximize", "minimize"])

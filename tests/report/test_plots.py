@@ -5,7 +5,7 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from tfod_sweep.plots import per_class_bar_chart
+from tfod_sweep.review.plots import per_class_bar_chart
 
 
 def test_per_class_chart_is_a_png_with_a_bar_per_scored_class(tmp_path: Path) -> None:

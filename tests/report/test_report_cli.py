@@ -1,4 +1,4 @@
-"""`python -m sweep.report` rebuilds the seed tables from metrics.json files (TF-free)."""
+"""`python -m sweep.report` rebuilds the logbook tables from metrics.json files (TF-free)."""
 
 from __future__ import annotations
 
@@ -34,7 +34,7 @@ def test_report_orders_trials_and_mixes_architectures(tmp_path):
     assert [row.split(" | ")[0] for row in ap_rows] == ["| trial_2", "| trial_3", "| trial_10"]
     assert "| trial_2 | 0.020 | 0.020 |" in ap_rows[0]
     assert "1h 2m 3s" in ap_rows[0]
-    assert "loss_box_offset = 0.500" in result.stdout  # the CenterNet row, as in the seed doc
+    assert "loss_box_offset = 0.500" in result.stdout  # the CenterNet row, as in the logbook
 
 
 def test_report_without_runs_is_one_line_error(tmp_path):

@@ -117,8 +117,8 @@ def test_trials_table_equals_the_storage(focal_study: MadeStudy, made_report: Pa
     assert rows[1]["note"] == "enqueued"
 
 
-def test_verdict_and_seed_tables_name_every_trial(focal_study: MadeStudy,
-                                                  made_report: Path) -> None:
+def test_verdict_and_logbook_tables_name_every_trial(focal_study: MadeStudy,
+                                                     made_report: Path) -> None:
     markdown = (made_report / "report.md").read_text()
     complete = [t for t in stored_trials(focal_study.journal) if t.state == TrialState.COMPLETE]
     best = max(complete, key=lambda t: t.value)
@@ -134,7 +134,7 @@ def test_verdict_and_seed_tables_name_every_trial(focal_study: MadeStudy,
     assert f"best: trial_{best.number}" in markdown
 
 
-def test_seed_tables_equal_the_storage(focal_study: MadeStudy, made_report: Path) -> None:
+def test_logbook_tables_equal_the_storage(focal_study: MadeStudy, made_report: Path) -> None:
     """A COMPLETE trial's 12 COCO metrics and losses, as its user attributes hold them."""
     markdown = (made_report / "report.md").read_text()
     tables = [table(markdown, caption) for caption in ("Average Precision", "Average Recall",
@@ -279,7 +279,7 @@ def test_storage_and_study_alone_write_report_study_in_the_working_dir(
     (["--storage", "{empty}/journal.log"], "error: storage {empty}/journal.log: no such "
                                            "journal file"),
     (["--storage", "postgresql://tfod:s3cret@127.0.0.1:1/studies", "--study", "x"],
-     "error: cannot open storage postgresql+psycopg2://tfod:***@127.0.0.1:1/studies: "),
+     "error: cannot open storage postgresql+psycopg://tfod:***@127.0.0.1:1/studies: "),
     (["{empty}/nothing"], "error: {empty}/nothing: no such file or directory"),
     ([], "error: give a study, run or multirun dir, or --storage (and --study)"),
     (["{study}", "{empty}"], "error: a study is reported alone: {study} is study focal_toy, "
@@ -303,15 +303,15 @@ def test_bad_input_is_one_line_and_exit_code_2(
 
 def test_the_library_reads_the_sweepers_attribute_names() -> None:
     from hydra_plugins.tfod_optuna_sweeper import _attrs
-    from tfod_sweep import study_source, study_trials
+    from tfod_sweep.review import source, trials
 
-    assert (study_trials.FAIL_REASON, study_trials.INTERRUPTED, study_trials.DISCARDED) == (
+    assert (trials.FAIL_REASON, trials.INTERRUPTED, trials.DISCARDED) == (
         _attrs.FAIL_REASON, _attrs.INTERRUPTED, _attrs.DISCARDED)
-    assert (study_trials.INTERMEDIATE_VALUES, study_trials.VALUES_PER_SEED) == (
+    assert (trials.INTERMEDIATE_VALUES, trials.VALUES_PER_SEED) == (
         _attrs.INTERMEDIATE_VALUES, _attrs.VALUES_PER_SEED)
-    from hydra_plugins.tfod_optuna_sweeper.reporter import SWEEPER_TARGET
+    from hydra_plugins.tfod_optuna_sweeper._conf import SWEEPER_TARGET
 
-    assert study_source.SWEEPER_TARGET == SWEEPER_TARGET
+    assert source.SWEEPER_TARGET == SWEEPER_TARGET
 
 
 def test_report_md_and_index_html_show_the_same_cells(made_report: Path) -> None:

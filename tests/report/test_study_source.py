@@ -10,7 +10,7 @@ import pytest
 from sweep.report import main
 from tests.report.conftest import STUDY, FocalToy, table
 from tests.study.postgres_server import PostgresServer, PostgresUnavailable
-from tfod_sweep.study_source import SWEEPER_TARGET
+from tfod_sweep.review.source import SWEEPER_TARGET
 
 PASSWORD = "pw-never-shown-7"
 
@@ -34,7 +34,7 @@ def test_a_password_from_the_environment_is_used_and_never_printed(
     assert main([str(study_dir)]) == 2
     out, err = capsys.readouterr()
     assert err.startswith("error: cannot open storage "
-                          "postgresql+psycopg2://tfod:***@127.0.0.1:1/studies: "), err
+                          "postgresql+psycopg://tfod:***@127.0.0.1:1/studies: "), err
     assert err.count("\n") == 1 and PASSWORD not in out + err
 
 
@@ -94,5 +94,5 @@ def test_a_study_on_postgresql_is_reported_from_its_study_dir(
     page = (study_dir / "report" / "index.html").read_text()
     markdown = (study_dir / "report" / "report.md").read_text()
     assert postgres.password not in out + page + markdown
-    assert f"storage: postgresql+psycopg2://{postgres.user}:***@127.0.0.1:" in markdown
+    assert f"storage: postgresql+psycopg://{postgres.user}:***@127.0.0.1:" in markdown
     assert (study_dir / "report" / "importances.png").is_file()

@@ -35,7 +35,7 @@ BAD_WORDS = ("database is locked", "too many clients", "Traceback")
 
 
 def _rdb_trials(url: str, study: str = "toy") -> list[FrozenTrial]:
-    storage = optuna.storages.RDBStorage(url.replace("postgresql://", "postgresql+psycopg2://"))
+    storage = optuna.storages.RDBStorage(url)
     try:
         try:
             return optuna.load_study(study_name=study, storage=storage).get_trials()

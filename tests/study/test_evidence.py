@@ -21,7 +21,10 @@ from hydra_plugins.tfod_optuna_sweeper._evidence import (
     speaking_run,
     trial_row,
 )
-from hydra_plugins.tfod_optuna_sweeper._storage import resolve_artifact_dir, resolve_storage
+from hydra_plugins.tfod_optuna_sweeper._storages._location import (
+    resolve_artifact_dir,
+    resolve_storage,
+)
 from tests.study.toy_helpers import MIXED, Toy
 from tfod_sweep.metric_names import COCO_METRICS, LOSS_COMPONENTS
 from tfod_sweep.run_metrics import RunMetrics
@@ -179,7 +182,7 @@ def test_the_artifact_store_sits_beside_the_storage(
 def test_the_dashboard_command_names_storage_artifacts_and_loopback() -> None:
     location = resolve_storage("postgresql://u:pw@db/optuna", Path("/base"))
     command = location.dashboard_command(Path("/shared/my art"))
-    assert command == ("optuna-dashboard 'postgresql+psycopg2://u:***@db/optuna' "
+    assert command == ("optuna-dashboard 'postgresql+psycopg://u:***@db/optuna' "
                        "--artifact-dir '/shared/my art' --host 127.0.0.1")
 
 
@@ -241,7 +244,7 @@ def test_a_trial_another_worker_already_failed_gets_nothing_and_no_warning(
 ) -> None:
     """Its worker was presumed lost; the retry, not this late finisher, shows the evidence."""
     from hydra_plugins.tfod_optuna_sweeper._evidence import EvidenceWriter
-    from hydra_plugins.tfod_optuna_sweeper._storage import open_storage
+    from hydra_plugins.tfod_optuna_sweeper._storages._location import open_storage
 
     storage = open_storage(resolve_storage("j.log", tmp_path))
     study = optuna.create_study(study_name="s", storage=storage)

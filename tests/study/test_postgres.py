@@ -51,15 +51,10 @@ def machines(tmp_path: Path, postgres: PostgresServer) -> Iterator[tuple[Toy, To
             proc.wait()
 
 
-def _sqlalchemy(url: str) -> str:
-    """The URL with the psycopg2 driver named (SQLAlchemy 2.1 defaults to psycopg 3)."""
-    return url.replace("postgresql://", "postgresql+psycopg2://", 1)
-
-
 @contextmanager
 def study_reader(url: str, study: str = "toy") -> Iterator[Callable[[], list[FrozenTrial]]]:
     """A function returning the study's trials as the database holds them now."""
-    storage = optuna.storages.RDBStorage(_sqlalchemy(url))
+    storage = optuna.storages.RDBStorage(url)
 
     def trials() -> list[FrozenTrial]:
         try:
@@ -169,7 +164,7 @@ def test_workers_racing_to_create_the_schema_both_start(
     postgres: PostgresServer, pg_url: str, pg_arg: str, toy: Toy
 ) -> None:
     # Another worker is creating Optuna's tables right now: its transaction is open.
-    engine = sqlalchemy.create_engine(_sqlalchemy(pg_url))
+    engine = sqlalchemy.create_engine(pg_url)
     try:
         with engine.connect() as other_worker:
             transaction = other_worker.begin()
@@ -288,7 +283,7 @@ def test_artifacts_notes_and_objective_name_on_postgres(
     # A server database has no folder of its own: the default is the working dir's.
     artifact_dir = toy.cwd / "outputs" / "studies" / "artifacts"
     assert f"--artifact-dir {artifact_dir} --host 127.0.0.1" in result.stdout
-    storage = optuna.storages.RDBStorage(_sqlalchemy(pg_url))
+    storage = optuna.storages.RDBStorage(pg_url)
     try:
         study = optuna.load_study(study_name="toy", storage=storage)
         assert study.metric_names == ["mAP@.50"]

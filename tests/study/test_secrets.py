@@ -13,8 +13,8 @@ import optuna
 import pytest
 from optuna.trial import TrialState
 
-from hydra_plugins.tfod_optuna_sweeper._secrets import env_form, has_literal_password
-from hydra_plugins.tfod_optuna_sweeper._storage import StorageError, resolve_storage
+from hydra_plugins.tfod_optuna_sweeper._storages._location import StorageError, resolve_storage
+from hydra_plugins.tfod_optuna_sweeper._storages._secrets import env_form, has_literal_password
 from tests.study.postgres_server import PostgresServer
 from tests.study.toy_helpers import Toy
 
@@ -106,7 +106,7 @@ def test_a_real_postgres_study_writes_its_password_nowhere(
     assert "${oc.env:PGPASSWORD}" in (study_dir / "multirun.yaml").read_text()
     assert _files_holding(toy.cwd, secret) == []  # outputs tree, logs, artifacts
 
-    storage = optuna.storages.RDBStorage(pg_url.replace("postgresql://", "postgresql+psycopg2://"))
+    storage = optuna.storages.RDBStorage(pg_url)
     try:
         study = optuna.load_study(study_name="toy", storage=storage)
         trials = study.get_trials()

@@ -50,7 +50,7 @@ def slurm() -> Iterator[SlurmCluster]:
 
 
 def _trials(url: str) -> list[FrozenTrial]:
-    storage = optuna.storages.RDBStorage(url.replace("postgresql://", "postgresql+psycopg2://"))
+    storage = optuna.storages.RDBStorage(url)
     try:
         try:
             return optuna.load_study(study_name="toy", storage=storage).get_trials()

@@ -13,7 +13,7 @@ from optuna.trial import TrialState
 from hydra_plugins.tfod_optuna_sweeper._attrs import DISCARDED, FAIL_REASON, HEARTBEAT, INTERRUPTED
 from hydra_plugins.tfod_optuna_sweeper._budget import failed_trials, max_failures, slot_trials
 from hydra_plugins.tfod_optuna_sweeper._heartbeat import reap_stale_trials
-from hydra_plugins.tfod_optuna_sweeper._storage import (
+from hydra_plugins.tfod_optuna_sweeper._storages._location import (
     DEFAULT_STORAGE,
     StorageError,
     open_storage,
@@ -30,7 +30,7 @@ from hydra_plugins.tfod_optuna_sweeper.reporter import open_trial_reporter
         ("/abs/j.log", "journal", "/abs/j.log"),
         ("sqlite:///rel/o.db", "rdb", "sqlite:////base/rel/o.db"),
         ("sqlite:////abs/o.db", "rdb", "sqlite:////abs/o.db"),
-        ("postgresql://u:pw@db:5432/optuna", "rdb", "postgresql+psycopg2://u:pw@db:5432/optuna"),
+        ("postgresql://u:pw@db:5432/optuna", "rdb", "postgresql+psycopg://u:pw@db:5432/optuna"),
         ("redis://cache:6379/0", "redis", "redis://cache:6379/0"),
     ],
 )
@@ -135,8 +135,8 @@ def test_rdb_worker_losing_the_race_for_the_last_slot_discards_its_trial(
     from hydra.core.override_parser.overrides_parser import OverridesParser
 
     from hydra_plugins.tfod_optuna_sweeper._claim import Claimer
+    from hydra_plugins.tfod_optuna_sweeper._conf import Settings
     from hydra_plugins.tfod_optuna_sweeper._search_space import build_search_space
-    from hydra_plugins.tfod_optuna_sweeper._settings import Settings
 
     url = f"sqlite:///{tmp_path / 'race.db'}"
     study = optuna.create_study(study_name="race", storage=url, direction="maximize")

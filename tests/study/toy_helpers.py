@@ -40,6 +40,8 @@ class Toy:
     procs: list[subprocess.Popen[str]] = field(default_factory=list)
     #: Extra environment of every sweep (e.g. PGPASSWORD for ``${oc.env:PGPASSWORD}``).
     env: dict[str, str] = field(default_factory=dict)
+    #: The toy app's hparams_search config: ``toy`` (the classic study) or ``race``.
+    search: str = "toy"
 
     @property
     def journal(self) -> Path:
@@ -47,8 +49,8 @@ class Toy:
         return self.cwd / "outputs" / "studies" / "journal.log"
 
     def command(self, *args: str) -> list[str]:
-        """``python toy.py -m hparams_search=toy ARGS``."""
-        return [sys.executable, str(TOY), "-m", "hparams_search=toy", *args]
+        """``python toy.py -m hparams_search=<search> ARGS``."""
+        return [sys.executable, str(TOY), "-m", f"hparams_search={self.search}", *args]
 
     def run(self, *args: str, timeout: float = 120) -> subprocess.CompletedProcess[str]:
         """Run a sweep to its end."""

@@ -1,10 +1,10 @@
-"""Every logbook run trains 2 steps at a reduced size and keeps the seed run's fields; a
+"""Every logbook run trains 2 steps at a reduced size and keeps the logbook run's fields; a
 mixed SSD + CenterNet report of two of those runs gives each row its own loss columns.
 
 The test overrides only size (test_families' TINY: batch, steps, images; and a 128 side,
 a multiple of 32 that both FPN extractors accept). Every other field of the run's
 pipeline.config must equal the full-size render of `experiment=logbook/run_N`, whose
-fields tests/config/test_compose.py checks against the seed results document. 40-90 s of
+fields tests/config/test_compose.py checks against the logbook. 40-90 s of
 build and tracing per run on a 2-core CPU, hence `-m zoo`.
 """
 
@@ -25,7 +25,7 @@ from tests.conftest import REPO, run_dir_of, run_sweep
 from tests.zoo.test_families import TINY
 from tfod_sweep.pipeline import Pipeline, build_pipeline
 from tfod_sweep.registry import loss_components, model_message, of_pipeline
-from tfod_sweep.report import loss_header
+from tfod_sweep.review.logbook import loss_header
 
 pytestmark = [pytest.mark.slow, pytest.mark.zoo]
 
@@ -33,7 +33,7 @@ RUNS = tuple(range(1, 9))
 SIDE = 128
 SIZE = (*TINY, f"resolution.height={SIDE}", f"resolution.width={SIDE}")
 OVERRIDES = dict(override.split("=", 1) for override in SIZE)
-#: Run 8 (CenterNet ResNet101 FPN 512) as the seed document ran it: classes, alpha, beta.
+#: Run 8 (CenterNet ResNet101 FPN 512) as the logbook ran it: classes, alpha, beta.
 RUN_8 = (21, 2.0, 4.0)
 #: The resizer fields `resolution` writes, whichever resizer the zoo config uses.
 SIDE_FIELDS = ("height", "width", "min_dimension", "max_dimension")
@@ -82,8 +82,8 @@ def _split(pipeline: Pipeline) -> tuple[dict[str, Any], str]:
     return decided, text_format.MessageToString(rest)
 
 
-def _seed_fields(pipeline: Pipeline) -> tuple[Any, ...]:
-    """What the seed document says a run set: classes and loss, and SSD's min_depth."""
+def _logbook_fields(pipeline: Pipeline) -> tuple[Any, ...]:
+    """What the logbook says a run set: classes and loss, and SSD's min_depth."""
     model = model_message(pipeline)
     if of_pipeline(pipeline).name == "center_net":
         focal = model.object_center_params.classification_loss.penalty_reduced_logistic_focal_loss
@@ -94,8 +94,8 @@ def _seed_fields(pipeline: Pipeline) -> tuple[Any, ...]:
 
 
 @pytest.mark.parametrize("run", RUNS)
-def test_logbook_run_trains_small_and_keeps_the_seed_runs_fields(logbook_run, compose_cfg,
-                                                                 run):
+def test_logbook_run_trains_small_and_keeps_the_logbook_runs_fields(logbook_run, compose_cfg,
+                                                                    run):
     run_dir = logbook_run(run)
     rendered = text_format.Parse((run_dir / "pipeline.config").read_text(), Pipeline())
     cfg = compose_cfg(f"experiment=logbook/run_{run}")  # the logbook run at full size
@@ -112,9 +112,9 @@ def test_logbook_run_trains_small_and_keeps_the_seed_runs_fields(logbook_run, co
 
     if run in LOGBOOK:
         _, classes, _, gamma, alpha, min_depth, _, _ = LOGBOOK[run]
-        assert _seed_fields(rendered) == (classes, gamma, alpha, min_depth)
+        assert _logbook_fields(rendered) == (classes, gamma, alpha, min_depth)
     else:
-        assert _seed_fields(rendered) == RUN_8
+        assert _logbook_fields(rendered) == RUN_8
     metrics = json.loads((run_dir / "metrics.json").read_text())
     assert (metrics["name"], metrics["arch"], metrics["steps"]) == (
         cfg.model.name, of_pipeline(full).name, steps)
@@ -143,7 +143,7 @@ def test_a_mixed_ssd_and_centernet_report_gives_each_row_its_own_losses(logbook_
     for first, other in (("ssd", "center_net"), ("center_net", "ssd")):
         table = _loss_table([runs[first], runs[other]], tmp_path / f"{first}_first")
         first_losses, other_losses = loss_components(first), loss_components(other)
-        # The first run's architecture names the columns, as in the seed document.
+        # The first run's architecture names the columns, as in the logbook.
         assert table["No"] == ["No", *map(loss_header, first_losses), "steps",
                                "total_classes", "training time"]
         first_row, other_row = table[runs[first].name], table[runs[other].name]

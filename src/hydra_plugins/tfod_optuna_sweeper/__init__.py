@@ -16,7 +16,7 @@ does). Plain ``-m a=1,2`` multiruns keep Hydra's basic sweeper. Keys of
   and the job's intermediate values go to the user attr ``intermediate_values``. The
   summary lists the Pareto-optimal trials instead of a best one;
 * ``storage`` [outputs/studies/journal.log]: a journal file, or an ``sqlite:///`` /
-  ``postgresql://`` / ``mysql://`` / ``redis://`` URL (see ``_storage.py``);
+  ``postgresql://`` / ``mysql://`` / ``redis://`` URL (see ``_storages/_location.py``);
 * ``artifact_dir`` [null]: the artifact store of the trials' evidence; null puts it
   beside a journal/SQLite file (``outputs/studies/artifacts`` by default) and, for a
   server database, in ``outputs/studies/artifacts`` of the working dir (on several
@@ -51,6 +51,16 @@ does). Plain ``-m a=1,2`` multiruns keep Hydra's basic sweeper. Keys of
   intermediate values, so the pruner compares every trial on the same seed, and the
   later seeds run only for points that survive it. The study summary compares the best
   trial with the first enqueued point (the baseline) against the seed-to-seed noise.
+* ``race`` [null]: race the candidates instead (``_race/_plan.py``): each trial is one
+  run (a point, a seed, a rung); the best points continue to later rungs and earn paired
+  seeds against the incumbent, the significantly worse are dropped, and the study ends
+  with a confirmation of the best and the baseline on fresh seeds, whose runs alone give
+  the verdict. Keys: ``full_steps``, ``rungs``, ``eta``, ``max_seeds``, ``first_seed``,
+  ``alpha``, ``promising``, ``objective`` (mean or lcb), ``lcb_z``, ``confirm_top_k``,
+  ``confirm_seeds``, ``confirm_seed_offset``, and the task's ``seed_key``, ``stop_key``,
+  ``resume_key`` (``_conf.RaceConf``);
+* ``budget`` [null]: a race's budget, ``90m``/``1.5h``, ``40000 steps`` or ``12 runs``,
+  confirmation included; null: ``n_trials`` selection runs, then the confirmation.
 
 Each trial is a Hydra job with ``hydra.job.num`` = trial number, so set
 ``hydra.sweep.dir: outputs/studies/${hydra.sweeper.study_name}`` and
@@ -62,7 +72,7 @@ and exits 1; bad settings exit 2, like every tfod-sweep CLI.
 
 optuna-dashboard shows each trial's evidence: before its result is stored, the sweeper
 uploads the run's ``pipeline.config``, ``preview.png`` and a per-class AP@.50 chart as
-Optuna artifacts and saves a note with its row of the seed tables; the objective is
+Optuna artifacts and saves a note with its row of the logbook tables; the objective is
 named after the task's ``optimized_metric`` (``mAP@.50``). The summary printed at the
 end gives the dashboard command (storage, ``--artifact-dir``, ``--host 127.0.0.1``).
 """

@@ -24,6 +24,8 @@ VALUES_PER_SEED = "values_per_seed"
 (``value_per_seed`` holds the single objective's values otherwise)."""
 
 # System attributes (internal bookkeeping).
+RUN_DIR = "tfod_sweep:run_dir"
+"""The trial's run dir, set at launch: a race's next rung continues its checkpoint."""
 HEARTBEAT = "tfod_sweep:heartbeat"
 """Unix time of the last heartbeat of a RUNNING trial in a journal storage."""
 RETRY_HISTORY = "retry_history"

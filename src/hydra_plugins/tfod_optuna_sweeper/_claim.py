@@ -29,12 +29,14 @@ from optuna.trial import TrialState
 
 from hydra_plugins.tfod_optuna_sweeper._attrs import DISCARDED, FAIL_REASON, HISTORY_WAIT
 from hydra_plugins.tfod_optuna_sweeper._budget import failed_trials, max_failures, slot_trials
+from hydra_plugins.tfod_optuna_sweeper._conf import Settings
 from hydra_plugins.tfod_optuna_sweeper._errors import StudyStopped
 from hydra_plugins.tfod_optuna_sweeper._factory import build_sampler
 from hydra_plugins.tfod_optuna_sweeper._heartbeat import HeartbeatThread, reap_stale_trials
 from hydra_plugins.tfod_optuna_sweeper._history import LaggedSampler, wait_for_history
+from hydra_plugins.tfod_optuna_sweeper._optuna_private import storage_of, trial_id_of
+from hydra_plugins.tfod_optuna_sweeper._race._claims import RaceClaims
 from hydra_plugins.tfod_optuna_sweeper._search_space import SearchSpace, suggest_overrides
-from hydra_plugins.tfod_optuna_sweeper._settings import Settings
 from tfod_sweep.errors import one_line
 from tfod_sweep.fileio import file_lock
 
@@ -62,6 +64,7 @@ class Claimer:
         settings: Settings,
         space: SearchSpace,
         parser: OverridesParser,
+        race: RaceClaims | None = None,
     ) -> None:
         """``lock``: the storage's claim lock file, None for server databases."""
         self._study = study
@@ -69,6 +72,7 @@ class Claimer:
         self._settings = settings
         self._space = space
         self._parser = parser
+        self._race = race
 
     @contextlib.contextmanager
     def _exclusive(self) -> Iterator[None]:
@@ -79,9 +83,8 @@ class Claimer:
         """Queue known-good points once per study, however many runs or workers do it."""
         with self._exclusive():
             for point in points:
-                if len(slot_trials(self._study.get_trials(deepcopy=False))) >= (
-                    self._settings.n_trials
-                ):
+                if self._race is None and len(slot_trials(
+                        self._study.get_trials(deepcopy=False))) >= self._settings.n_trials:
                     log.debug("n_trials reached: not enqueueing %s", point)
                     break
                 self._study.enqueue_trial(point, skip_if_exists=True)
@@ -106,18 +109,21 @@ class Claimer:
             self.check_failures()
             trials = self._study.get_trials(deepcopy=False)
             waiting = any(t.state == TrialState.WAITING for t in trials)
-            if not waiting and len(slot_trials(trials)) >= self._settings.n_trials:
+            if self._race is not None:  # the race ends by its budget, not by a trial count
+                if not waiting and self._race.finished(trials):
+                    return None
+            elif not waiting and len(slot_trials(trials)) >= self._settings.n_trials:
                 return None
             # Reseed per trial: reproducible, and no two trials replay one random stream.
             self._study.sampler = build_sampler(self._settings.sampler, len(trials))
             with warnings.catch_warnings():
                 warnings.filterwarnings("ignore", message="Heartbeat of storage")
                 trial = self._study.ask()
-            heartbeat = HeartbeatThread(self._study._storage, trial._trial_id)
+            heartbeat = HeartbeatThread(storage_of(self._study), trial_id_of(trial))
             heartbeat.start()
             claim = Claim(trial, heartbeat)
             try:
-                if self._lock is None and not self._within_budget(trial):
+                if self._lock is None and self._race is None and not self._within_budget(trial):
                     heartbeat.stop()
                     self._discard(trial)
                     return None
@@ -125,11 +131,12 @@ class Claimer:
                 self._abandon(claim, exc)
             return claim
 
-    def sample(self, claim: Claim) -> None:
+    def sample(self, claim: Claim) -> bool:
         """Wait for the trial's history (``_history``), then draw its parameters.
 
         Outside the claim lock: the wait may be long, and Ctrl-C must reach it (the
-        caller then marks the trial FAIL as interrupted, as during training).
+        caller then marks the trial FAIL as interrupted, as during training). False: a
+        race had nothing left for this trial, which is discarded, not run.
         """
         trial, lag = claim.trial, self._settings.history_lag or 0
         try:
@@ -140,10 +147,22 @@ class Claimer:
             # Seeded by the trial number the storage assigned: unique, even for enqueued
             # points (WAITING trials), which all exist before the first one runs.
             sampler = build_sampler(self._settings.sampler, trial.number)
+            if self._race is not None:
+                self._race.wait_for_assignments(self._study, trial.number, self._poll_seconds(),
+                                                self._reap)
+                overrides = self._race.assign(self._study, trial, sampler, lag, self._space,
+                                              self._parser)
+                if overrides is None:
+                    claim.heartbeat.stop()
+                    self._discard(trial, "Discarded: the race had nothing left to run")
+                    return False
+                claim.overrides = overrides
+                return True
             self._study.sampler = LaggedSampler(sampler, lag) if lag else sampler
             claim.overrides = suggest_overrides(trial, self._space, self._parser)
         except Exception as exc:
             self._abandon(claim, exc)
+        return True
 
     def _poll_seconds(self) -> float:
         return min(5.0, float(self._settings.heartbeat_interval or 5))
@@ -166,10 +185,10 @@ class Claimer:
         numbers = [t.number for t in slot_trials(self._study.get_trials(deepcopy=False))]
         return trial.number in numbers[: self._settings.n_trials]
 
-    def _discard(self, trial: optuna.Trial) -> None:
-        log.info("trial %d lost the race for the last slot: discarded", trial.number)
+    def _discard(self, trial: optuna.Trial,
+                 reason: str = "Discarded: created past n_trials by a racing worker; never run",
+                 ) -> None:
+        log.info("trial %d: discarded, never run (%s)", trial.number, reason)
         trial.set_user_attr(DISCARDED, True)
-        trial.set_user_attr(
-            FAIL_REASON, "Discarded: created past n_trials by a racing worker; never run"
-        )
+        trial.set_user_attr(FAIL_REASON, reason)
         self._study.tell(trial, state=TrialState.FAIL)

@@ -10,7 +10,7 @@ What a trial gets, read from the run that speaks for it (the first seed's run di
 
 * artifacts ``pipeline.config``, ``preview.png`` (when the run drew one) and
   ``per_class_ap50.png``, drawn from ``metrics.json``'s ``per_class`` (when present);
-* a markdown note with its state, run dir and the seed document's tables for its row
+* a markdown note with its state, run dir and the logbook tables for its row
   (the last evaluation's numbers for a PRUNED trial, ``mean ± std`` over seeds).
 
 Only the file-only matplotlib side of the library is used: no TensorFlow here.
@@ -36,8 +36,9 @@ with warnings.catch_warnings():
     warnings.filterwarnings("ignore", category=FutureWarning, module=r"google\.")
     from optuna.artifacts import FileSystemArtifactStore, upload_artifact
 
+from hydra_plugins.tfod_optuna_sweeper._optuna_private import storage_of, trial_id_of
 from tfod_sweep.errors import one_line
-from tfod_sweep.report import merge_seeds, seed_tables
+from tfod_sweep.review.logbook import logbook_tables, merge_seeds
 from tfod_sweep.run_metrics import FILE_NAME as METRICS_FILE
 
 log = logging.getLogger(__name__)
@@ -119,7 +120,7 @@ def _last_evaluation(run: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def trial_row(job_dir: Path) -> tuple[dict[str, Any], bool] | None:
-    """The trial's one row of the seed tables, and whether its runs finished.
+    """The trial's one row of the logbook tables, and whether its runs finished.
 
     One run gives its final numbers, or its last evaluation's if it was cut short;
     several finished seeds give ``mean ± std (n)``. None without any metrics.json.
@@ -167,7 +168,7 @@ def note_markdown(number: int, state: TrialState, value: float | Sequence[float]
     row, finished = found
     if not finished:
         lines += ["", f"Numbers of its last evaluation (step {row.get('steps')})."]
-    lines += ["", seed_tables([row])]
+    lines += ["", logbook_tables([row])]
     return "\n".join(lines)
 
 
@@ -187,7 +188,7 @@ class EvidenceWriter:
         """Upload the run's files and save the note; a failure is one warning line."""
         problems: list[str] = []
         try:
-            frozen = study._storage.get_trial(trial._trial_id)  # the job's attrs, fresh
+            frozen = storage_of(study).get_trial(trial_id_of(trial))  # the job's attrs, fresh
             if frozen.state != TrialState.RUNNING:
                 return  # another worker found it lost and failed it; its retry attaches
             run = speaking_run(job_dir, frozen.user_attrs.get("run_dir"))
@@ -234,7 +235,7 @@ class EvidenceWriter:
         if not per_class:
             return None
         try:
-            from tfod_sweep.plots import per_class_bar_chart
+            from tfod_sweep.review.plots import per_class_bar_chart
 
             return per_class_bar_chart(per_class, path, title=f"{name}: per-class AP@.50")
         except ValueError:

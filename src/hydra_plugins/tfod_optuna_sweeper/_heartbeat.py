@@ -13,10 +13,16 @@ import threading
 from typing import TYPE_CHECKING
 
 from optuna.exceptions import UpdateFinishedTrialError
-from optuna.storages._heartbeat import BaseHeartbeat, is_heartbeat_enabled
 from optuna.trial import TrialState
 
 from hydra_plugins.tfod_optuna_sweeper._attrs import FAIL_REASON
+from hydra_plugins.tfod_optuna_sweeper._optuna_private import (
+    BaseHeartbeat,
+    is_heartbeat_enabled,
+    stale_trial_ids,
+    storage_of,
+    study_id_of,
+)
 
 if TYPE_CHECKING:
     import optuna
@@ -81,12 +87,12 @@ def reap_stale_trials(study: optuna.Study) -> list[int]:
     Returns the numbers of the trials this call failed. Safe against another worker
     reaping the same trial at the same time: the loser sees UpdateFinishedTrialError.
     """
-    storage = study._storage
+    storage = storage_of(study)
     if not isinstance(storage, BaseHeartbeat) or not is_heartbeat_enabled(storage):
         return []
     interval = storage.get_heartbeat_interval()
     reaped = []
-    for trial_id in storage._get_stale_trial_ids(study._study_id):
+    for trial_id in stale_trial_ids(storage, study_id_of(study)):
         try:
             storage.set_trial_user_attr(  # type: ignore[attr-defined]
                 trial_id,

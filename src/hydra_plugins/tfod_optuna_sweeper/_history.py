@@ -25,20 +25,26 @@ import optuna
 from optuna.distributions import BaseDistribution
 from optuna.trial import FrozenTrial, TrialState
 
+from hydra_plugins.tfod_optuna_sweeper._optuna_private import storage_of
+
 log = logging.getLogger(__name__)
 
 
 class HistoryView(optuna.study.Study):
     """The study as trial ``own`` may see it: trials below ``cutoff``, and itself."""
 
-    def __init__(self, study: optuna.Study, cutoff: int, own: int) -> None:
-        super().__init__(study_name=study.study_name, storage=study._storage,
+    def __init__(self, study: optuna.Study, cutoff: int, own: int,
+                 keep: Callable[[FrozenTrial], bool] | None = None) -> None:
+        super().__init__(study_name=study.study_name, storage=storage_of(study),
                          sampler=study.sampler, pruner=study.pruner)
         self._cutoff = cutoff
         self._own = own
+        self._keep = keep
 
     def _visible(self, trials: list[FrozenTrial]) -> list[FrozenTrial]:
-        return [t for t in trials if t.number < self._cutoff or t.number == self._own]
+        keep = self._keep
+        return [t for t in trials if t.number == self._own or (
+            t.number < self._cutoff and (keep is None or keep(t)))]
 
     def get_trials(self, deepcopy: bool = True,
                    states: Container[TrialState] | None = None) -> list[FrozenTrial]:
@@ -53,23 +59,28 @@ class HistoryView(optuna.study.Study):
 class _Views:
     """One view per trial number, so a trial's many sampler calls build it once."""
 
-    def __init__(self, lag: int) -> None:
+    def __init__(self, lag: int, keep: Callable[[FrozenTrial], bool] | None = None) -> None:
         self._lag = lag
+        self._keep = keep
         self._cache: dict[int, HistoryView] = {}
 
     def __call__(self, study: optuna.Study, trial: FrozenTrial) -> HistoryView:
         if trial.number not in self._cache:
             self._cache[trial.number] = HistoryView(study, trial.number - self._lag,
-                                                    trial.number)
+                                                    trial.number, self._keep)
         return self._cache[trial.number]
 
 
 class LaggedSampler(optuna.samplers.BaseSampler):
-    """``base``, shown each trial's history view instead of the whole study."""
+    """``base``, shown each trial's history view instead of the whole study.
 
-    def __init__(self, base: optuna.samplers.BaseSampler, lag: int) -> None:
+    ``keep`` hides further trials from it (a race shows only each point's first run).
+    """
+
+    def __init__(self, base: optuna.samplers.BaseSampler, lag: int,
+                 keep: Callable[[FrozenTrial], bool] | None = None) -> None:
         self._base = base
-        self._view = _Views(lag)
+        self._view = _Views(lag, keep)
 
     def infer_relative_search_space(
         self, study: optuna.Study, trial: FrozenTrial

@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 import time
 import warnings
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -18,33 +19,45 @@ import optuna
 from hydra.core.override_parser.overrides_parser import OverridesParser
 from hydra.core.plugins import Plugins
 from hydra.types import HydraContext, TaskFunction
+from hydra.utils import get_method
 from omegaconf import DictConfig, ListConfig, OmegaConf
 from optuna.storages import RetryHeartbeatStaleTrialCallback
 from optuna.trial import TrialState
 
 from hydra_plugins.tfod_optuna_sweeper._attrs import RETRY_HISTORY
 from hydra_plugins.tfod_optuna_sweeper._claim import Claim, Claimer
+from hydra_plugins.tfod_optuna_sweeper._conf import Settings, load_settings
 from hydra_plugins.tfod_optuna_sweeper._disk import disk_error, retry_later
 from hydra_plugins.tfod_optuna_sweeper._errors import StudyStopped, SweeperError
 from hydra_plugins.tfod_optuna_sweeper._evidence import EvidenceWriter, name_objective
 from hydra_plugins.tfod_optuna_sweeper._factory import build_pruner, build_sampler
-from hydra_plugins.tfod_optuna_sweeper._rdb import connection_reason, is_connection_error
+from hydra_plugins.tfod_optuna_sweeper._optuna_private import storage_of, trial_id_of
+from hydra_plugins.tfod_optuna_sweeper._race._claims import RaceClaims
+from hydra_plugins.tfod_optuna_sweeper._race._review import RECORD, race_note, race_record
 from hydra_plugins.tfod_optuna_sweeper._search_space import build_search_space, normalize_point
-from hydra_plugins.tfod_optuna_sweeper._settings import Settings, load_settings
 from hydra_plugins.tfod_optuna_sweeper._signals import deferred_interrupts, sigterm_as_interrupt
-from hydra_plugins.tfod_optuna_sweeper._storage import (
+from hydra_plugins.tfod_optuna_sweeper._storages._location import (
     open_storage,
     resolve_artifact_dir,
     resolve_storage,
 )
+from hydra_plugins.tfod_optuna_sweeper._storages._rdb import connection_reason, is_connection_error
 from hydra_plugins.tfod_optuna_sweeper._summary import summary
 from hydra_plugins.tfod_optuna_sweeper._trial import Outcome, TrialRunner
 from hydra_plugins.tfod_optuna_sweeper._workers import WorkerPool, is_extra_worker, share_cores
 from tfod_sweep.errors import SweepError, one_line
 from tfod_sweep.fileio import atomic_write_text
-from tfod_sweep.study_fit import fit_study
 
 log = logging.getLogger(__name__)
+
+
+def _fit(path: str) -> Callable[..., Any]:
+    """The app's search-space fitting callable named by ``hydra.sweeper.fit_space``."""
+    try:
+        return get_method(path)
+    except Exception as exc:
+        raise SweeperError(f"hydra.sweeper.fit_space={path!r} cannot be imported: "
+                           f"{one_line(exc)}") from None
 
 
 class Interrupted(Exception):
@@ -141,17 +154,24 @@ class SweepRunner:
         parser = OverridesParser.create(config_loader=self._context.config_loader)
         try:
             space = build_search_space(settings.params, arguments, parser)
-            # Keys the chosen model lacks (focal_depth's depths on EfficientDet) are dropped.
-            fitted = fit_study(self._config, list(space.params), settings.enqueue, arguments)
-            for name in fitted.dropped:
-                del space.params[name]
-            space.fixed.extend(fitted.reset)
-            if fitted.note and not is_extra_worker():  # said once, not once per worker
-                log.info(fitted.note)
-            points = [normalize_point(p, space) for p in fitted.enqueue]
+            enqueue = settings.enqueue
+            if settings.fit_space:  # the app's own fitting, e.g. keys a model lacks
+                fitted = _fit(settings.fit_space)(self._config, list(space.params),
+                                                  settings.enqueue, arguments)
+                for name in fitted.dropped:
+                    del space.params[name]
+                space.fixed.extend(fitted.reset)
+                if fitted.note and not is_extra_worker():  # said once, not once per worker
+                    log.info(fitted.note)
+                enqueue = fitted.enqueue
+            points = [normalize_point(p, space) for p in enqueue]
         except SweepError as exc:
             raise SweeperError(str(exc)) from None
-        claimer = Claimer(self._study, self._location.claim_lock, settings, space, parser)
+        race = None
+        if settings.race is not None:
+            race = RaceClaims(settings.race, settings.directions[0], settings.n_jobs,
+                              points[0] if points else None)
+        claimer = Claimer(self._study, self._location.claim_lock, settings, space, parser, race)
         sweep_dir = Path(str(self._config.hydra.sweep.dir)).absolute()
         try:
             self._save_config(sweep_dir)
@@ -236,7 +256,8 @@ class SweepRunner:
         outcome: Outcome | None = None
         stopped: KeyboardInterrupt | None = None
         try:
-            claimer.sample(claim)  # may wait for older trials (history_lag)
+            if not claimer.sample(claim):  # may wait for older trials (history_lag)
+                return  # a race with nothing left: the trial was discarded
             outcome = self._runner.launch(claim)
         except KeyboardInterrupt as exc:
             stopped = exc
@@ -260,7 +281,7 @@ class SweepRunner:
 
     def _requeue(self, claim: Claim) -> None:
         """Queue the trial's slot again (same parameters) unless ``max_retry`` is spent."""
-        frozen = self._study._storage.get_trial(claim.trial._trial_id)
+        frozen = storage_of(self._study).get_trial(trial_id_of(claim.trial))
         tries = len(frozen.system_attrs.get(RETRY_HISTORY) or [])
         limit = self._settings.max_retry
         if limit is not None and tries >= limit:
@@ -291,9 +312,24 @@ class SweepRunner:
             return
         try:
             text = summary(self._study, self._location, self._settings.n_trials,
-                           self._artifact_dir)
+                           self._artifact_dir, self._settings.race)
         except Exception as exc:
             reason = connection_reason(exc) if is_connection_error(exc) else one_line(exc)
             log.warning("no study summary: the storage cannot be read (%s)", reason)
             return
         print(text, flush=True)
+        if self._settings.race is not None:
+            self._record_race()
+
+    def _record_race(self) -> None:
+        """The race's record on the study (for sweep.report) and as its dashboard note."""
+        sign = 1.0 if self._settings.directions[0] == "maximize" else -1.0
+        try:
+            record = race_record(self._study.get_trials(deepcopy=False), self._settings.race,
+                                 sign, self._settings.n_jobs)
+            self._study.set_user_attr(RECORD, record)
+            from optuna_dashboard import save_note
+
+            save_note(self._study, race_note(record))
+        except Exception as exc:  # the study itself is safe; only its review record is not
+            log.warning("race record not written: %s", one_line(exc))

@@ -9,8 +9,11 @@ import optuna
 from optuna.trial import TrialState
 
 from hydra_plugins.tfod_optuna_sweeper._budget import slot_trials
-from hydra_plugins.tfod_optuna_sweeper._storage import StorageLocation
-from tfod_sweep.seeds import SeedStats, TrialSeeds, best_vs_baseline
+from hydra_plugins.tfod_optuna_sweeper._optuna_private import FIXED_PARAMS
+from hydra_plugins.tfod_optuna_sweeper._race._config import RaceSetup
+from hydra_plugins.tfod_optuna_sweeper._race._summary import race_lines
+from hydra_plugins.tfod_optuna_sweeper._storages._location import StorageLocation
+from tfod_sweep.review.seed_stats import SeedStats, TrialSeeds, best_vs_baseline
 
 _ORDER = (
     TrialState.COMPLETE,
@@ -22,14 +25,20 @@ _ORDER = (
 
 
 def summary(study: optuna.Study, location: StorageLocation, n_trials: int,
-            artifact_dir: Path | None = None) -> str:
+            artifact_dir: Path | None = None, race: RaceSetup | None = None) -> str:
     """Counts by state, the best trial (the Pareto front with several objectives), the
-    storage and the dashboard command."""
+    storage and the dashboard command; a race's verdict instead of the best trial."""
     trials = study.get_trials(deepcopy=False)
     counts = Counter(t.state for t in trials)
     states = ", ".join(f"{s.name} {counts[s]}" for s in _ORDER if counts[s])
     extra = len(trials) - len(slot_trials(trials))
     note = f" (+{extra} retried/discarded)" if extra else ""
+    if race is not None:
+        lines = [f"study {study.study_name!r}: {len(trials) - extra} runs{note}: "
+                 f"{states or 'none'}"]
+        sign = 1.0 if study.direction.name == "MAXIMIZE" else -1.0
+        lines.extend(race_lines(trials, race, sign, workers=1))
+        return "\n".join([*lines, *_where(location, artifact_dir)])
     lines = [
         f"study {study.study_name!r}: {len(trials) - extra}/{n_trials} trials{note}: "
         f"{states or 'none'}"
@@ -42,11 +51,15 @@ def summary(study: optuna.Study, location: StorageLocation, n_trials: int,
         lines.append(f"best: trial {best.number}, value {best.value:.6g}, "
                      f"params {_params(best)}")
         lines.append(_against_baseline(study, complete))
-    lines.append(f"storage: {location.display}")
+    return "\n".join([*lines, *_where(location, artifact_dir)])
+
+
+def _where(location: StorageLocation, artifact_dir: Path | None) -> list[str]:
+    lines = [f"storage: {location.display}"]
     if artifact_dir is not None:
         lines.append(f"artifacts: {artifact_dir}")
     lines.append(f"view it with: {location.dashboard_command(artifact_dir)}")
-    return "\n".join(lines)
+    return lines
 
 
 def _params(trial: optuna.trial.FrozenTrial) -> str:
@@ -74,7 +87,7 @@ def pareto_lines(study: optuna.Study) -> list[str]:
 def _against_baseline(study: optuna.Study, complete: list[optuna.trial.FrozenTrial]) -> str:
     """The best trial vs the study's baseline, from each trial's per-seed values."""
     trials = [
-        TrialSeeds(t.number, "fixed_params" in t.system_attrs,
+        TrialSeeds(t.number, FIXED_PARAMS in t.system_attrs,
                    SeedStats(tuple(float(v) for v in
                                    t.user_attrs.get("value_per_seed") or [t.value])))
         for t in complete

@@ -22,11 +22,12 @@ from omegaconf import DictConfig, open_dict
 from optuna.exceptions import UpdateFinishedTrialError
 from optuna.trial import TrialState
 
-from hydra_plugins.tfod_optuna_sweeper._attrs import FAIL_REASON, INTERRUPTED
+from hydra_plugins.tfod_optuna_sweeper._attrs import FAIL_REASON, INTERRUPTED, RUN_DIR
 from hydra_plugins.tfod_optuna_sweeper._claim import Claim
 from hydra_plugins.tfod_optuna_sweeper._disk import disk_error
 from hydra_plugins.tfod_optuna_sweeper._errors import SweeperError
 from hydra_plugins.tfod_optuna_sweeper._evidence import EvidenceWriter
+from hydra_plugins.tfod_optuna_sweeper._optuna_private import storage_of, trial_id_of
 from hydra_plugins.tfod_optuna_sweeper._scheduler import scheduler_end
 from tfod_sweep.errors import one_line
 
@@ -143,6 +144,9 @@ class TrialRunner:
             raise SweeperError(f"trial {number}: {reason}")
         log.info("trial %d: %s", number, " ".join(claim.overrides))
         claim.run_dir = run_dir.absolute()
+        # A race's next rung continues this run's checkpoint from here.
+        storage_of(self._study).set_trial_system_attr(trial_id_of(claim.trial), RUN_DIR,
+                                                   str(claim.run_dir))
         try:
             returns = self._launcher.launch([claim.overrides], initial_job_idx=number)
         except SystemExit as exc:  # the job called sys.exit(): its failure, not the sweep's

@@ -27,8 +27,6 @@ from pathlib import Path
 
 from hydra.core.override_parser.types import Quote, QuotedString
 
-from tfod_sweep.thread_pools import INTER_OP, INTRA_OP, cores
-
 log = logging.getLogger(__name__)
 
 WORKER_ENV = "TFOD_SWEEP_WORKER"
@@ -38,6 +36,17 @@ _REPLACED = ("hydra.sweeper.n_jobs=", "hydra.sweep.dir=", "hydra.sweeper.history
 def is_extra_worker() -> bool:
     """True in a process started by :class:`WorkerPool` (it prints no study summary)."""
     return bool(os.environ.get(WORKER_ENV))
+
+
+#: The thread-pool sizes TensorFlow reads when it starts (the sweeper imports no TF).
+INTRA_OP, INTER_OP = "TF_NUM_INTRAOP_THREADS", "TF_NUM_INTEROP_THREADS"
+
+
+def cores() -> int:
+    """Logical cores this process may run on."""
+    if hasattr(os, "sched_getaffinity"):
+        return len(os.sched_getaffinity(0))
+    return os.cpu_count() or 1
 
 
 #: The launcher that runs each trial inside the worker process itself.

@@ -20,12 +20,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from hydra_plugins.tfod_optuna_sweeper._attrs import INTERMEDIATE_VALUES
+from hydra_plugins.tfod_optuna_sweeper._conf import SWEEPER_TARGET
 from tfod_sweep.errors import SweepError
 
 if TYPE_CHECKING:
     import optuna
 
-SWEEPER_TARGET = "hydra_plugins.tfod_optuna_sweeper.sweeper.TfodOptunaSweeper"
 # One storage per location per process: in-process trials reuse it instead of opening
 # a new database connection pool (or replaying the journal) for every trial.
 _STORAGES: dict[str, Any] = {}
@@ -43,6 +43,8 @@ class TrialReporter:
         self.enqueued = enqueued
         # Only the first seed's run speaks for the trial (curve, pruning, attrs).
         self._primary = True
+        #: Report the curve but never ask the pruner (a race's confirmation runs).
+        self.never_prune = False
         #: Several objectives: Optuna keeps no intermediate values and cannot prune.
         self.multi_objective = len(study.directions) > 1
         self._curve: dict[str, float] = {}
@@ -89,7 +91,7 @@ class TrialReporter:
             self._trial.set_user_attr(INTERMEDIATE_VALUES, dict(self._curve))
             return
         self._trial.report(float(value), int(step))
-        if may_prune and self._trial.should_prune():
+        if may_prune and not self.never_prune and self._trial.should_prune():
             raise optuna.TrialPruned(f"pruned at step {int(step)} (value {float(value):.6g})")
 
     def set_user_attrs(self, attrs: Mapping[str, Any]) -> None:
@@ -138,7 +140,7 @@ def open_trial_reporter() -> TrialReporter | None:
     """The reporter of the current job's trial, or None if this job is not such a trial."""
     from hydra.core.hydra_config import HydraConfig
 
-    from hydra_plugins.tfod_optuna_sweeper._settings import history_lag
+    from hydra_plugins.tfod_optuna_sweeper._conf import history_lag
 
     if not is_trial_job():
         return None
@@ -165,7 +167,10 @@ def _open(
 
     from hydra_plugins.tfod_optuna_sweeper._factory import build_pruner
     from hydra_plugins.tfod_optuna_sweeper._history import LaggedPruner
-    from hydra_plugins.tfod_optuna_sweeper._storage import open_storage, resolve_storage
+    from hydra_plugins.tfod_optuna_sweeper._optuna_private import FIXED_PARAMS, study_id_of
+    from hydra_plugins.tfod_optuna_sweeper._race._model import CONFIRM
+    from hydra_plugins.tfod_optuna_sweeper._race._trials import ASSIGNMENT
+    from hydra_plugins.tfod_optuna_sweeper._storages._location import open_storage, resolve_storage
 
     location = resolve_storage(storage, base_dir)
     backend = _STORAGES.get(location.target)
@@ -179,7 +184,8 @@ def _open(
             pruner=LaggedPruner(build_pruner(pruner), history_lag) if history_lag
             else build_pruner(pruner),
         )
-        trial_id = backend.get_trial_id_from_study_id_trial_number(study._study_id, trial_number)
+        trial_id = backend.get_trial_id_from_study_id_trial_number(study_id_of(study),
+                                                                   trial_number)
     except KeyError:
         raise SweepError(
             f"trial {trial_number} of study {study_name!r} not found in its storage"
@@ -192,8 +198,12 @@ def _open(
     trial = optuna.Trial(study, trial_id)
     for key, value in scheduler_attrs().items():
         trial.set_user_attr(key, value)
-    return TrialReporter(study, trial, seeds_per_trial,
-                         enqueued="fixed_params" in frozen.system_attrs)
+    reporter = TrialReporter(study, trial, seeds_per_trial,
+                             enqueued=FIXED_PARAMS in frozen.system_attrs)
+    # A race's confirmation run is never pruned: the verdict needs every one of them.
+    race = frozen.system_attrs.get(ASSIGNMENT) or {}
+    reporter.never_prune = race.get("role") == CONFIRM
+    return reporter
 
 
 def scheduler_attrs() -> dict[str, str]:

@@ -4,7 +4,7 @@ They open the storage exactly as the sweeper does (journal file, SQLite, Postgre
 Redis; passwords masked in every message) without reaching into private modules.
 """
 
-from hydra_plugins.tfod_optuna_sweeper._storage import (
+from hydra_plugins.tfod_optuna_sweeper._storages._location import (
     StorageError,
     StorageLocation,
     open_storage,

@@ -158,10 +158,13 @@ class SyntheticParams:
 
 @dataclass
 class DatasetConfig:
-    """TFRecords + label map; `synthetic` set means generate them on first use."""
+    """TFRecords + label map; `synthetic` set means generate them on first use.
+
+    `num_classes` null: the label map's count (`validate_config` fills it in).
+    """
 
     name: str = MISSING
-    num_classes: int = MISSING
+    num_classes: int | None = MISSING
     train: str | None = None
     val: str | None = None
     label_map: str | None = None
@@ -184,12 +187,15 @@ class TrainConfig:
     eval_every: int = MISSING
     checkpoint_every: int = MISSING
     augmentations: list[str] | None = MISSING
+    pretrained: str | None = MISSING
     fine_tune_checkpoint: str | None = MISSING
     fine_tune_checkpoint_type: str = MISSING
     seed: int = MISSING
     deterministic: bool = MISSING
     steps_per_call: int = MISSING
     input_autotune: bool = MISSING
+    stop_at: int | None = MISSING
+    resume_from: str | None = MISSING
 
 
 @dataclass

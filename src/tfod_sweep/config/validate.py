@@ -17,6 +17,7 @@ from typing import Any
 
 from omegaconf import DictConfig, ListConfig, OmegaConf
 
+from tfod_sweep.config.class_count import complete_num_classes
 from tfod_sweep.config.ranges import (
     Allowed,
     above,
@@ -45,6 +46,9 @@ TRAIN_RANGES: dict[str, Allowed] = {
     "checkpoint_every": at_least(1),
     "steps_per_call": at_least(1),
     "fine_tune_checkpoint_type": one_of("detection", "classification", "full"),
+    # The zoo's weights are COCO's (tfod_sweep.zoo.pretrained); importing tfod_sweep.zoo
+    # here would load the OD API's protos into every process that imports the config.
+    "pretrained": one_of("coco"),
 }
 EVAL_RANGES: dict[str, Allowed] = {"nms": one_of("combined", "per_class")}
 # Smallest input side accepted (the SSD extractors' shape_utils.check_min_image_dim).
@@ -145,6 +149,7 @@ def _check_model(cfg: DictConfig) -> None:
 
 def _check_dataset(cfg: DictConfig) -> None:
     dataset = cfg.dataset
+    complete_num_classes(dataset)
     _check("dataset", dataset, {"num_classes": at_least(1)})
     synthetic = dataset.get("synthetic")
     if synthetic is not None:
@@ -173,7 +178,10 @@ def _check_train_extras(cfg: DictConfig) -> None:
 
 
 def validate_config(cfg: DictConfig) -> None:
-    """Raise ConfigError (one line) for the first unknown key or value outside its range."""
+    """Raise ConfigError (one line) for the first unknown key or value outside its range.
+
+    A custom dataset without ``dataset.num_classes`` gets its label map's count here.
+    """
     _check_known_keys(cfg)
     _check_model(cfg)
     _check("train", cfg.train, TRAIN_RANGES)
@@ -183,6 +191,10 @@ def validate_config(cfg: DictConfig) -> None:
             f"allowed <= train.learning_rate={cfg.train.learning_rate}"
         )
     _check_train_extras(cfg)
+    stop = cfg.train.get("stop_at")
+    if stop is not None and not 1 <= stop <= cfg.train.num_steps:
+        raise ConfigError(f"train.stop_at={stop} is out of range: allowed 1 to "
+                          f"train.num_steps={cfg.train.num_steps}, or null")
     _check("eval", cfg.eval, EVAL_RANGES | {"max_images": at_least(1),
                                             "latency_images": at_least(0)})
     _check_dataset(cfg)

@@ -15,6 +15,9 @@ examples:
   python -m sweep.data convert coco --train ann/train.json --train-images img/train \\
       --val ann/val.json --val-images img/val --out data/mine
   python -m sweep.data convert voc --train labels/ --val-fraction 0.2 --out data/mine
+  python -m sweep.data convert yolo --data roboflow_export/data.yaml --out data/mine
+  python -m sweep.data convert csv --train train_labels.csv --train-images images/train \
+      --val test_labels.csv --val-images images/test --out data/mine
   python -m sweep.data inspect 'data/mine/val-*.tfrecord' --label-map data/mine/label_map.pbtxt
   python -m sweep.data generate --num-classes 42 --data-dir outputs/data
 """
@@ -32,19 +35,25 @@ def build_parser() -> argparse.ArgumentParser:
 
     conv = sub.add_parser(
         "convert",
-        help="COCO JSON or Pascal VOC XML + images -> sharded TFRecords + label map",
+        help="COCO, Pascal VOC, YOLO or CSV + images -> sharded TFRecords + label map",
         description="Convert annotations + images into <out>/{train,val}-NNNNN-of-NNNNN.tfrecord, "
         "label_map.pbtxt and val_coco_gt.json. The folder appears only when complete.",
     )
-    conv.add_argument("format", choices=["coco", "voc"], help="annotation format")
+    conv.add_argument("format", choices=["coco", "voc", "yolo", "csv"], help="annotation format")
     conv.add_argument(
-        "--train", required=True, metavar="PATH",
-        help="COCO: the JSON file; VOC: a folder of .xml files, a glob, or one .xml",
+        "--train", metavar="PATH",
+        help="COCO: the JSON file; VOC: a folder of .xml files, a glob, or one .xml; "
+        "CSV: the .csv file (filename,width,height,class,xmin,ymin,xmax,ymax)",
+    )  # fmt: skip
+    conv.add_argument(
+        "--data", metavar="YAML",
+        help="YOLO only, instead of --train/--val: the Ultralytics/Roboflow data.yaml "
+        "(its train and val folders; without val, --val-fraction is held out)",
     )  # fmt: skip
     conv.add_argument(
         "--train-images", metavar="DIR",
         help="folder the annotations' file names are relative to "
-        "(default: the JSON's folder / each XML's folder)",
+        "(default: the JSON's or CSV's folder / each XML's folder)",
     )  # fmt: skip
     conv.add_argument("--val", metavar="PATH", help="val annotations, same kinds as --train")
     conv.add_argument("--val-images", metavar="DIR", help="like --train-images, for --val")
@@ -54,7 +63,8 @@ def build_parser() -> argparse.ArgumentParser:
     )  # fmt: skip
     conv.add_argument(
         "--label-map", metavar="PATH",
-        help="use this label_map.pbtxt's ids (default: COCO category order / sorted VOC names)",
+        help="use this label_map.pbtxt's ids (default: COCO category order, YOLO class "
+        "order, sorted VOC/CSV names)",
     )  # fmt: skip
     conv.add_argument("--out", required=True, metavar="DIR", help="output folder (must not exist)")
     conv.add_argument("--train-shards", type=int, metavar="N", help="default: 1 per 1000 images")
@@ -102,23 +112,44 @@ def _synthetic_defaults() -> dict[str, int]:
 def main(argv: Sequence[str] | None = None) -> int:
     """Run one subcommand; SweepErrors become one ``error:`` line and exit code 2.
 
-    Any other exception is our bug and keeps its traceback.
+    So do OSErrors (a path the user gave that cannot be read or written); any other
+    exception is our bug and keeps its traceback.
     """
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     warnings.filterwarnings("ignore", category=FutureWarning)
-    args = build_parser().parse_args(argv)
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.command == "convert":
+        _check_convert_sources(parser, args)
     try:
         return {"convert": _convert, "inspect": _inspect, "generate": _generate}[args.command](args)
     except SweepError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return BAD_INPUT
+    except OSError as exc:  # a folder or file the user named cannot be read or written
+        where = f"{exc.filename}: " if exc.filename else ""
+        print(f"error: {where}{exc.strerror or exc}", file=sys.stderr)
+        return BAD_INPUT
+
+
+def _check_convert_sources(parser: argparse.ArgumentParser, args: argparse.Namespace) -> None:
+    """YOLO takes --data (its yaml names the splits); the others take --train (usage errors)."""
+    if args.format == "yolo":
+        given = [f"--{name.replace('_', '-')}" for name in
+                 ("train", "val", "train_images", "val_images") if getattr(args, name)]
+        if not args.data or given:
+            parser.error("convert yolo: give --data data.yaml"
+                         + (f" instead of {', '.join(given)}" if given else ""))
+    elif not args.train or args.data:
+        parser.error(f"convert {args.format}: give --train"
+                     + (" (--data is for yolo)" if args.data else ""))
 
 
 def _convert(args: argparse.Namespace) -> int:
     from tfod_sweep.data.convert import convert_dataset
 
     result = convert_dataset(
-        args.format, args.train, args.out,
+        args.format, args.data if args.format == "yolo" else args.train, args.out,
         train_images=args.train_images, val=args.val, val_images=args.val_images,
         val_fraction=args.val_fraction, label_map=args.label_map,
         train_shards=args.train_shards, val_shards=args.val_shards,
@@ -134,8 +165,7 @@ def _convert(args: argparse.Namespace) -> int:
             print(f"  {line}")
     print("use it with these overrides:")
     print(
-        f"  dataset=custom dataset.num_classes={len(result.class_names)} "
-        f"dataset.train='{result.train}' dataset.val='{result.val}' "
+        f"  dataset=custom dataset.train='{result.train}' dataset.val='{result.val}' "
         f"dataset.label_map='{result.label_map}' dataset.val_coco_gt='{result.val_coco_gt}'"
     )
     return 0

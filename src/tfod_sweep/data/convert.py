@@ -1,4 +1,4 @@
-"""Convert COCO JSON or Pascal VOC XML (+ images) into an OD API dataset folder.
+"""Convert COCO JSON, Pascal VOC XML, YOLO or CSV (+ images) into an OD API dataset folder.
 
 The folder (sharded TFRecords, ``label_map.pbtxt``, ``val_coco_gt.json``) is built
 under a temporary name and renamed into place only when complete.
@@ -16,13 +16,15 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 
 from tfod_sweep.data.coco_gt import CocoGtBuilder
+from tfod_sweep.data.csv_source import read_csv_boxes
 from tfod_sweep.data.label_map import read_label_map, write_label_map
 from tfod_sweep.data.records import ImageRecord, ObjectAnnotation
 from tfod_sweep.data.sources import SourceImage, read_coco, read_voc
 from tfod_sweep.data.tfrecord_io import shard_glob, write_shards
+from tfod_sweep.data.yolo_source import read_yolo
 from tfod_sweep.errors import DataError
 
-FORMATS = ("coco", "voc")
+FORMATS = ("coco", "voc", "yolo", "csv")
 ON_ERROR = ("stop", "skip")
 _CLIP_TOLERANCE = 1.0  # px: boxes this far past the edge are clipped, not rejected
 _IMAGES_PER_SHARD = 1000
@@ -60,7 +62,9 @@ def convert_dataset(
     overwrite: bool = False,
     progress: bool = False,
 ) -> ConvertResult:
-    """Convert one annotated dataset; without ``val`` a seeded ``val_fraction`` is split off.
+    """Convert one annotated dataset; without a val split a seeded ``val_fraction`` is split off.
+
+    ``train`` is the annotations (for ``yolo``: the data.yaml, which names both splits).
 
     ``on_error="stop"`` raises DataError at the first bad image; ``"skip"`` leaves it
     out and lists it in ``ConvertResult.skipped`` (and ``skipped.txt``).
@@ -70,11 +74,8 @@ def convert_dataset(
     out_dir = os.path.abspath(out_dir)
     if os.path.exists(out_dir) and not overwrite:
         raise DataError(f"{out_dir}: output already exists (pass --overwrite to replace it)")
-    train_set, source_names = _read(fmt, train, train_images)
-    if val is not None:
-        val_set, val_names = _read(fmt, val, val_images)
-        source_names += [n for n in val_names if n not in source_names]
-    else:
+    train_set, val_set, source_names = _read_splits(fmt, train, train_images, val, val_images)
+    if val_set is None:
         if not 0.0 < val_fraction < 1.0:
             raise DataError(f"val_fraction must be between 0 and 1, got {val_fraction}")
         train_set, val_set = _split(train_set, val_fraction, seed)
@@ -131,9 +132,28 @@ def convert_dataset(
     return result
 
 
+def _read_splits(
+    fmt: str, train: str, train_images: str | None, val: str | None, val_images: str | None
+) -> tuple[list[SourceImage], list[SourceImage] | None, list[str]]:
+    """Train images, val images (None: split them off) and class names in label-map order."""
+    if fmt == "yolo":
+        if val or train_images or val_images:
+            raise DataError(f"{train}: a YOLO data.yaml names its own splits and image folders; "
+                            "give only its path")
+        dataset = read_yolo(train)
+        return dataset.train, dataset.val, dataset.names
+    train_set, names = _read(fmt, train, train_images)
+    if val is None:
+        return train_set, None, names
+    val_set, val_names = _read(fmt, val, val_images)
+    return train_set, val_set, names + [n for n in val_names if n not in names]
+
+
 def _read(fmt: str, source: str, images_dir: str | None) -> tuple[list[SourceImage], list[str]]:
     if fmt == "coco":
         return read_coco(source, images_dir)
+    if fmt == "csv":
+        return read_csv_boxes(source, images_dir)
     images = read_voc(source, images_dir)
     return images, sorted({box.name for image in images for box in image.boxes})
 
@@ -187,22 +207,27 @@ def _build(item: SourceImage, ids: dict[str, int]) -> ImageRecord:
             f"{item.where}: annotation says {item.width}x{item.height} but "
             f"{item.image_path} is {width}x{height}"
         )
+    scale_x, scale_y = (width, height) if item.normalized else (1, 1)
     objects = []
     for j, box in enumerate(item.boxes):
+        line = box.where or f"{item.where}: box {j}"  # "file: line N" or "file: box j"
+        at = f"{box.where}: box" if box.where else line
         if box.name not in ids:
-            raise DataError(f"{item.where}: box {j}: class {box.name!r} is not in the label map")
-        coords = f"[{box.xmin:g}, {box.ymin:g}, {box.xmax:g}, {box.ymax:g}]"
-        if box.xmin >= box.xmax or box.ymin >= box.ymax:
-            raise DataError(f"{item.where}: box {j} {coords} is degenerate (need min < max)")
+            raise DataError(f"{line}: class {box.name!r} is not in the label map")
+        xmin, xmax = box.xmin * scale_x, box.xmax * scale_x
+        ymin, ymax = box.ymin * scale_y, box.ymax * scale_y
+        coords = f"[{xmin:g}, {ymin:g}, {xmax:g}, {ymax:g}]"
+        if xmin >= xmax or ymin >= ymax:
+            raise DataError(f"{at} {coords} is degenerate (need min < max)")
         tol = _CLIP_TOLERANCE
-        if min(box.xmin, box.ymin) < -tol or box.xmax > width + tol or box.ymax > height + tol:
-            raise DataError(f"{item.where}: box {j} {coords} is outside the {width}x{height} image")
+        if min(xmin, ymin) < -tol or xmax > width + tol or ymax > height + tol:
+            raise DataError(f"{at} {coords} is outside the {width}x{height} image")
         objects.append(
             ObjectAnnotation(
-                xmin=max(0.0, box.xmin),
-                ymin=max(0.0, box.ymin),
-                xmax=min(float(width), box.xmax),
-                ymax=min(float(height), box.ymax),
+                xmin=max(0.0, xmin),
+                ymin=max(0.0, ymin),
+                xmax=min(float(width), xmax),
+                ymax=min(float(height), ymax),
                 label=ids[box.name],
                 text=box.name,
                 is_crowd=box.is_crowd,

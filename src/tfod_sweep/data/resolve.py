@@ -70,14 +70,8 @@ def _resolve_custom(dataset: Mapping[str, Any]) -> ResolvedDataset:
     for key in ("train", "val"):
         if not _is_remote(paths[key]):
             expand_paths(paths[key], what=f"dataset.{key} TFRecord")
-    label_map = read_label_map(paths["label_map"])
-    class_names = contiguous_class_names(label_map, paths["label_map"])
-    declared = dataset.get("num_classes")
-    if declared is not None and int(declared) != len(class_names):
-        raise DataError(
-            f"dataset.num_classes={declared} but label map {paths['label_map']} "
-            f"has {len(class_names)} classes"
-        )
+    _, class_names = label_map_classes(paths["label_map"])
+    check_num_classes(dataset.get("num_classes"), len(class_names), paths["label_map"])
     gt = dataset.get("val_coco_gt")
     val_coco_gt = _absolute(str(gt)) if gt else None
     if val_coco_gt and not os.path.isfile(val_coco_gt):
@@ -90,6 +84,23 @@ def _resolve_custom(dataset: Mapping[str, Any]) -> ResolvedDataset:
         class_names=class_names,
         val_coco_gt=val_coco_gt,
     )
+
+
+def label_map_classes(label_map: str) -> tuple[str, list[str]]:
+    """The label map's absolute path and its names for ids 1..N (DataError if unusable).
+
+    Protobuf only, so the config layer can take a class count from it without TensorFlow.
+    """
+    path = _absolute(label_map)
+    return path, contiguous_class_names(read_label_map(path), path)
+
+
+def check_num_classes(declared: Any, count: int, label_map: str) -> None:
+    """One line when a given ``dataset.num_classes`` is not the label map's count."""
+    if declared is not None and int(declared) != count:
+        raise DataError(
+            f"dataset.num_classes={declared} but label map {label_map} has {count} classes"
+        )
 
 
 def _is_remote(path: str) -> bool:

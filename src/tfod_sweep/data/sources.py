@@ -1,5 +1,7 @@
 """Read user annotations (COCO JSON, Pascal VOC XML) into one neutral form.
 
+YOLO and CSV have their own readers (``yolo_source``, ``csv_source``) producing the same form.
+
 Parsing only reads the annotation files; images are opened later by the
 converter, so the label map can be built from every split before writing.
 """
@@ -18,7 +20,12 @@ from tfod_sweep.errors import DataError
 
 @dataclass(frozen=True)
 class SourceBox:
-    """A box in absolute pixels as the annotation tool wrote it, with its class name."""
+    """A box as the annotation tool wrote it, with its class name.
+
+    Absolute pixels, or fractions of the image's size when its ``SourceImage`` is
+    ``normalized``. ``where`` ("file: line N") names the box's own line in errors, for
+    formats with one line per box; empty means the image's ``where`` and the box's index.
+    """
 
     xmin: float
     ymin: float
@@ -26,6 +33,7 @@ class SourceBox:
     ymax: float
     name: str
     is_crowd: bool = False
+    where: str = ""
 
 
 @dataclass
@@ -34,6 +42,7 @@ class SourceImage:
 
     ``where`` names the annotation file and index for error messages; ``problem``
     holds an annotation-level error found while parsing (e.g. unknown category).
+    ``normalized`` boxes (YOLO) are scaled by the image's size once it is decoded.
     """
 
     image_path: str
@@ -44,6 +53,7 @@ class SourceImage:
     image_id: int | None = None
     boxes: list[SourceBox] = field(default_factory=list)
     problem: str | None = None
+    normalized: bool = False
 
 
 def _load_json(path: str) -> dict:

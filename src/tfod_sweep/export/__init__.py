@@ -8,11 +8,11 @@ One module per idea:
 * `staging`: the output folder is written beside `--out` and renamed at the end (TF-free);
 * `record`: export.json and the printed table (TF-free);
 * `scoring`: a detector's boxes -> COCO detections -> the 12 COCO metrics (TF-free);
-* `latency`: median / p90 ms per call after warm-up (TF-free);
-* `val_data`: the val (or train) images and ground truth, read as the run's eval read them;
 * `checkpoint`: reading every tensor of the checkpoint before exporting anything;
 * `saved_model`, `tflite`: one format family each: export, then load the artifact itself;
 * `run`: the orchestration (TensorFlow is imported only from here on).
+
+The stopwatch and the val-image reader are `tfod_sweep.measure`'s: the run uses them too.
 """
 
 from __future__ import annotations

@@ -21,7 +21,7 @@ from tfod_sweep.run_metrics import FILE_NAME, RunMetrics
 PIPELINE_FILE = "pipeline.config"
 STATE_FILE = "checkpoint"
 _STATE_LINE = re.compile(r'^model_checkpoint_path:\s*"(?P<path>[^"]+)"\s*$', re.MULTILINE)
-# Trial attribute written by the sweeper on a FAIL trial (see study_trials.FAIL_REASON).
+# Trial attribute written by the sweeper on a FAIL trial (see review.trials.FAIL_REASON).
 FAIL_REASON = "fail_reason"
 
 

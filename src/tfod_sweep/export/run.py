@@ -22,10 +22,10 @@ from typing import Any
 
 from tfod_sweep.errors import SweepError, one_line
 from tfod_sweep.export.formats import TFLITE_FORMATS
-from tfod_sweep.export.latency import Stopwatch
 from tfod_sweep.export.locate import RunArtifacts
 from tfod_sweep.export.record import FAILED, OK, UNSUPPORTED, ExportRecord, FormatResult
 from tfod_sweep.export.staging import staged
+from tfod_sweep.measure.stopwatch import Stopwatch
 from tfod_sweep.tf_logging import configure_tf_logging, import_tensorflow
 
 MAP50 = "DetectionBoxes_Precision/mAP@.50IOU"
@@ -116,7 +116,8 @@ class _Exporter:
 
     def __init__(self, run: RunArtifacts, options: ExportOptions, work: Path,
                  progress: Callable[[str], None]) -> None:
-        from tfod_sweep.export import checkpoint, val_data
+        from tfod_sweep.export import checkpoint
+        from tfod_sweep.measure import val_images
 
         self.run, self.options, self.work, self.progress = run, options, work, progress
         self.pipeline = _read_pipeline(run.pipeline_config)
@@ -126,7 +127,7 @@ class _Exporter:
         limit = options.max_images
         if limit is None and run.metrics is not None and run.metrics.eval_images:
             limit = run.metrics.eval_images
-        self.images = val_data.read_images(self.pipeline.eval_input_reader[0], limit)
+        self.images = val_images.read_images(self.pipeline.eval_input_reader[0], limit)
         progress(f"{len(self.images)} val images read")
         self._input_maker: Any = None
         #: Seconds to write the TFLite-friendly SavedModel that the TFLite formats share.
@@ -163,10 +164,10 @@ class _Exporter:
         return self._input_maker(pixels)
 
     def _calibration(self) -> Callable[[], Iterator[list[Any]]]:
-        from tfod_sweep.export import val_data
+        from tfod_sweep.measure import val_images
 
-        train = val_data.read_images(self.pipeline.train_input_reader,
-                                     self.options.calibration_images)
+        train = val_images.read_images(self.pipeline.train_input_reader,
+                                       self.options.calibration_images)
         inputs = [self._model_input(image.pixels) for image in train]
         self.progress(f"{len(inputs)} train images for int8 calibration")
 

@@ -15,18 +15,7 @@ import numpy as np
 
 from tfod_sweep.coco_boxes import coco_annotation, coco_detection
 from tfod_sweep.coco_metrics import coco_from_dict, score_detections
-
-
-@dataclass(frozen=True)
-class GroundTruthImage:
-    """One val image's id, original size and boxes (normalized ymin, xmin, ymax, xmax)."""
-
-    image_id: int | str
-    height: int
-    width: int
-    boxes: np.ndarray
-    #: Label-map ids (1-based), one per box.
-    category_ids: np.ndarray
+from tfod_sweep.measure.ground_truth import GroundTruthImage
 
 
 @dataclass(frozen=True)

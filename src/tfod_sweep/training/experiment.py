@@ -34,9 +34,9 @@ from tfod_sweep.objectives import (
 from tfod_sweep.phase_times import PhaseTimes
 from tfod_sweep.preview import draw_preview, read_preview_images
 from tfod_sweep.registry import loss_components, of_zoo_config
-from tfod_sweep.report import seed_tables
-from tfod_sweep.reporting import TrialReporter
+from tfod_sweep.review.logbook import logbook_tables
 from tfod_sweep.run_metrics import RunMetrics
+from tfod_sweep.trial_handle import TrialHandle
 
 #: The picture of the final model's detections on the first val images, in every run dir.
 PREVIEW = "preview.png"
@@ -52,7 +52,7 @@ def write_preview(path: Path, val_paths: list[str], detections: list[dict[str, A
 
 
 def _start_record(cfg: DictConfig, run_dir: Path, pipeline_path: Path,
-                  reporter: TrialReporter | None) -> RunMetrics:
+                  reporter: TrialHandle | None) -> RunMetrics:
     """This run's metrics.json record; a resumed run keeps its evaluations and train time."""
     from tfod_sweep.thread_pools import pool_sizes
 
@@ -92,7 +92,7 @@ def experiment_config(cfg: DictConfig) -> dict[str, Any]:
     return config
 
 
-def trial_info(reporter: TrialReporter | None) -> dict[str, Any] | None:
+def trial_info(reporter: TrialHandle | None) -> dict[str, Any] | None:
     """Which study trial this run belongs to, so reports can group seeds and find the baseline."""
     if reporter is None:
         return None
@@ -124,7 +124,7 @@ def measure_inference(cfg: DictConfig, setup: Any) -> dict[str, Any]:
 
     pixels = []
     if cfg.eval.latency_images:
-        from tfod_sweep.export.val_data import read_images
+        from tfod_sweep.measure.val_images import read_images
 
         reader = setup.configs["eval_input_configs"][0]
         pixels = [image.pixels for image in read_images(reader, cfg.eval.latency_images)]
@@ -133,7 +133,7 @@ def measure_inference(cfg: DictConfig, setup: Any) -> dict[str, Any]:
 
 
 def train_and_evaluate(cfg: DictConfig, run_dir: Path, pipeline_path: Path,
-                       reporter: TrialReporter | None = None) -> Objective:
+                       reporter: TrialHandle | None = None) -> Objective:
     """Train `cfg` in `run_dir` (resuming from its latest checkpoint) and return the metric.
 
     With a list `optimized_metric` (a multi-objective study) it returns the tuple of those
@@ -160,7 +160,7 @@ def train_and_evaluate(cfg: DictConfig, run_dir: Path, pipeline_path: Path,
 
 
 def _train(cfg: DictConfig, run_dir: Path, pipeline_path: Path,
-           reporter: TrialReporter | None, times: PhaseTimes) -> Objective:
+           reporter: TrialHandle | None, times: PhaseTimes) -> Objective:
     """`train_and_evaluate` once TensorFlow is imported."""
     from tfod_sweep.training.loop import LoopSettings, evaluate_now, run_loop
     from tfod_sweep.training.model_setup import build_setup, restore_fine_tune_checkpoint
@@ -181,8 +181,10 @@ def _train(cfg: DictConfig, run_dir: Path, pipeline_path: Path,
         elif cfg.train.fine_tune_checkpoint:
             restore_fine_tune_checkpoint(setup)
 
+    # The schedule (in pipeline.config) runs to num_steps; the loop may stop earlier.
+    last_step = cfg.train.get("stop_at") or cfg.train.num_steps
     settings = LoopSettings(
-        num_steps=cfg.train.num_steps, batch_size=cfg.train.batch_size,
+        num_steps=last_step, batch_size=cfg.train.batch_size,
         eval_every=cfg.train.eval_every, checkpoint_every=cfg.train.checkpoint_every,
         max_eval_images=cfg.eval.max_images, steps_per_call=cfg.train.steps_per_call,
     )
@@ -204,7 +206,7 @@ def _train(cfg: DictConfig, run_dir: Path, pipeline_path: Path,
             reporter.set_user_attrs({**_trial_metrics(result.metrics, arch), "steps": step,
                                      "train_seconds": record.train_seconds})
             reporter.report(value=result.metrics[metric], step=step,
-                            may_prune=step < cfg.train.num_steps)
+                            may_prune=step < last_step)
 
     if int(setup.global_step.numpy()) >= settings.num_steps:
         outcome = None
@@ -237,7 +239,7 @@ def _train(cfg: DictConfig, run_dir: Path, pipeline_path: Path,
     record.memory = memory_snapshot()
     record.write(run_dir)
     print()
-    print(seed_tables([record.to_dict()]))
+    print(logbook_tables([record.to_dict()]))
     print(_inference_line(record.inference))
     if reporter is not None:
         attrs = _trial_metrics(final.metrics, arch)

@@ -2,7 +2,7 @@
 
 Why in the run and not only in `sweep.export`: a study that trades accuracy against
 speed needs the speed of every trial, and exporting each one would cost more than its
-training. The timing is the export's own method (`export.latency.Stopwatch`: untimed
+training. The timing is the export's own method (`measure.stopwatch.Stopwatch`: untimed
 warm-up calls, then median and p90 ms per image at batch 1), applied to what the
 OD API's exporter wraps in its SavedModel signature: preprocess, predict and postprocess
 on one uint8 val image, cast to float. It runs in the training process, so it uses that
@@ -25,7 +25,7 @@ import numpy as np
 import tensorflow as tf
 
 from tfod_sweep.errors import one_line
-from tfod_sweep.export.latency import Latency, Stopwatch
+from tfod_sweep.measure.stopwatch import Latency, Stopwatch
 from tfod_sweep.metric_names import FLOPS, LATENCY_MEDIAN, LATENCY_P90, PARAMETERS
 from tfod_sweep.thread_pools import pool_sizes
 

@@ -1,6 +1,8 @@
 """Toy Hydra task standing in for a training job in the sweeper tests (no TensorFlow).
 
-It "trains" for ``num_steps`` steps; the value after step ``s`` is ``x * s / num_steps``,
+It "trains" for ``num_steps`` steps; the value after step ``s`` is ``x * s / num_steps``
+(plus ``seed_noise`` times a fixed offset per ``seed``; a race may stop it at ``stop_at``
+and continue another run's ``toy_checkpoint`` with ``resume_from``),
 reported through the sweeper plugin's ``reporter.open_trial_reporter()`` exactly as the real task
 does. Knobs make it slow, fail or hang on purpose. With ``evidence=true`` it also writes
 what a real run leaves in its run dir (``pipeline.config`` first, ``metrics.json`` after
@@ -27,6 +29,8 @@ from tfod_sweep.run_metrics import RunMetrics
 from tfod_sweep.thread_pools import INTRA_OP
 
 CLASSES = ("circle", "square", "triangle")
+#: The toy's "checkpoint": the last step it trained, in its run dir.
+CHECKPOINT = "toy_checkpoint"
 
 
 def _coco(value: float) -> dict[str, float]:
@@ -145,11 +149,15 @@ def main(cfg: DictConfig) -> float | tuple[float, ...]:
     slow = cfg.slow_x_above is not None and cfg.x > cfg.slow_x_above
     pause = cfg.slow_seconds_per_step if slow else cfg.seconds_per_step
     value = 0.0
-    for step in range(1, cfg.num_steps + 1):
+    first, last = _resumed_step(cfg), int(cfg.stop_at or cfg.num_steps)
+    if first >= last:
+        raise ValueError(f"toy: resume_from is at step {first}, stop_at={last}")
+    offset = cfg.seed_noise * (((int(cfg.seed) * 37) % 7) - 3) / 3
+    for step in range(first + 1, last + 1):
         time.sleep(pause)
         if cfg.fail_x_below is not None and cfg.x < cfg.fail_x_below:
             raise ValueError(f"toy failure: x={cfg.x} is below {cfg.fail_x_below}")
-        value = cfg.x * step / cfg.num_steps
+        value = (cfg.x + offset) * step / cfg.num_steps
         if cfg.fill_disk_at_step == step:
             _fill_disk(Path(HydraConfig.get().runtime.output_dir).parent / "filler")
         if evidence is not None:
@@ -158,11 +166,26 @@ def main(cfg: DictConfig) -> float | tuple[float, ...]:
             reporter.report(value=value, step=step)
     if evidence is not None:
         evidence.finished(value, bool(cfg.preview))
+    output_dir = Path(HydraConfig.get().runtime.output_dir)
+    output_dir.mkdir(parents=True, exist_ok=True)
+    (output_dir / CHECKPOINT).write_text(str(step))
     if reporter is not None:
         reporter.set_user_attrs(
-            {"seen": {"x": cfg.x, "y": cfg.y, "opt": cfg.opt}, "pid": os.getpid(), "steps": step}
+            {"seen": {"x": cfg.x, "y": cfg.y, "opt": cfg.opt},
+             "race_seen": {"seed": cfg.seed, "stop_at": cfg.stop_at, "resumed_at": first},
+             "pid": os.getpid(), "steps": step}
         )
     return _objectives(cfg, value)
+
+
+def _resumed_step(cfg: DictConfig) -> int:
+    """The step of the checkpoint in ``resume_from`` (a race's earlier rung), else 0."""
+    if cfg.resume_from is None:
+        return 0
+    marker = Path(cfg.resume_from) / CHECKPOINT
+    if not marker.is_file():
+        raise FileNotFoundError(f"toy: no checkpoint to resume in {cfg.resume_from}")
+    return int(marker.read_text())
 
 
 if __name__ == "__main__":
