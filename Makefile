@@ -1,20 +1,51 @@
 # The two commands of the README: `make demo` (main job on the embedded data) and
-# `make test` (set up a fresh machine and pass the tests). Both (re)use .venv/.
-PYTHON ?= python3.11
+# `make test` (set up a fresh machine and pass the tests). Both (re)use the stack's venv.
+#
+# STACK picks one of the supported stacks (docs/compatibility.md), each in its own venv with
+# its exact pins in requirements/: tf215 (default, until the full suites have run on the new
+# stack) is Python 3.11 + TensorFlow 2.15.1 in .venv/; tf221 is Python 3.12 + TensorFlow 2.21
+# in .venv-tf221/.
+STACK ?= tf215
+ifeq ($(STACK),tf215)
+PYTHON_VERSION := 3.11
 VENV := .venv
+else ifeq ($(STACK),tf221)
+PYTHON_VERSION := 3.12
+VENV := .venv-tf221
+else
+$(error STACK=$(STACK) is not a supported stack: use tf221 or tf215)
+endif
+LOCK := requirements/py$(subst .,,$(PYTHON_VERSION))-$(STACK).txt
+# Packages whose metadata pip cannot resolve on the stack, installed with --no-deps.
+NODEPS := $(wildcard requirements/py$(subst .,,$(PYTHON_VERSION))-$(STACK)-nodeps.txt)
+# pythonX.Y on PATH; where pyenv's shim has another version selected, pyenv's newest X.Y.
+ifndef PYTHON
+PYTHON := $(shell python$(PYTHON_VERSION) -c '' 2>/dev/null && echo python$(PYTHON_VERSION) || \
+	{ v=$$(pyenv versions --bare 2>/dev/null | grep -x '$(PYTHON_VERSION)\.[0-9]*' | tail -1); \
+	  test -n "$$v" && echo "$$(pyenv root)/versions/$$v/bin/python$(PYTHON_VERSION)"; })
+endif
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: install demo test test-long test-zoo test-zoo-configs test-fast test-chaos lint dashboard dashboard-screenshot report-screenshot
+.PHONY: install lock demo test test-long test-zoo test-zoo-configs test-fast test-chaos lint dashboard dashboard-screenshot report-screenshot
 
-# Reinstall only when the project's dependencies change.
-$(STAMP): pyproject.toml
+# Reinstall only when the project's dependencies or the stack's pins change.
+$(STAMP): pyproject.toml $(LOCK) $(NODEPS)
+	@test -n "$(PYTHON)" || { echo "error: no python$(PYTHON_VERSION) found for STACK=$(STACK); pass PYTHON=/path/to/python$(PYTHON_VERSION)" >&2; exit 2; }
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	@$(PY) -c 'import sys; sys.exit("%d.%d" % sys.version_info[:2] != "$(PYTHON_VERSION)")' || \
+		{ echo "error: $(VENV) is not Python $(PYTHON_VERSION), which STACK=$(STACK) needs: remove it (a Python 3.11 one can become .venv-tf215), check PYTHON=" >&2; exit 2; }
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e '.[dev,postgres,slurm]'
+	$(PY) -m pip install --quiet -c $(LOCK) -e '.[dev,postgres,slurm]'
+	$(if $(NODEPS),$(PY) -m pip install --quiet --no-deps -c $(LOCK) -r $(NODEPS))
 	@touch $(STAMP)
 
 install: $(STAMP)
+
+# Rewrite the stack's pins from its venv, after installing a changed requirement in it.
+lock: install
+	@{ sed -n '/^#/p' $(LOCK); $(PY) -m pip freeze --exclude-editable; } > $(LOCK).new
+	@mv $(LOCK).new $(LOCK)
 
 demo: install
 	$(PY) -m sweep experiment=demo

@@ -12,6 +12,7 @@ import pytest
 from hydra import compose, initialize_config_dir
 from omegaconf import DictConfig
 
+# Importing tfod_sweep sets TF_USE_LEGACY_KERAS before any test imports TensorFlow.
 from tfod_sweep.config import register_configs
 
 REPO = Path(__file__).resolve().parents[1]

@@ -1,4 +1,21 @@
-"""Four compatibility fixes between the OD API's TF1-era input code and TensorFlow 2.15.
+"""Compatibility fixes between the OD API's TF1-era code and today's TensorFlow.
+
+Before TensorFlow is imported (`prepare_tensorflow`, called by `tfod_sweep/__init__.py`,
+so every entry point, CLI, test and worker subprocess gets it):
+
+A. TensorFlow 2.16+ makes `tf.keras` Keras 3, on which the OD API fails at import
+   (`layers.experimental`, Keras 2 internals). TF_USE_LEGACY_KERAS=1 routes `tf.keras`
+   to the tf-keras package (Keras 2). TensorFlow reads it when `tf.keras` is first
+   resolved, and subprocesses inherit it.
+B. TensorFlow 2.16 removed `tf.estimator`. `object_detection/inputs.py` imports it at
+   module level for its TF1 serving input function only, so a stub module is enough.
+C. tensorflow-io's last release (0.37.1) was built for TensorFlow 2.16: its libraries
+   fail to load on 2.21 (undefined symbols), and it has no wheel for Python 3.13, so the
+   new stack does not install it. `deepmac_meta_arch.py` imports it at module level, and
+   `model_builder` imports that module for every model; only DeepMAC's Lab colour
+   conversion uses it, so a stub module is enough.
+
+After TensorFlow is imported, four fixes to the input pipeline (`patch_od_api_inputs`):
 
 1. The OD API's `TfExampleDecoder` decodes `image/encoded` through tf-slim's `Image`
    handler, which calls `control_flow_ops.case` and `control_flow_ops.cond`. TensorFlow
@@ -21,8 +38,101 @@
 
 from __future__ import annotations
 
+import importlib.abc
+import importlib.machinery
+import importlib.metadata
+import importlib.util
+import os
+import sys
+import types
 from collections.abc import Callable
 from typing import Any
+
+#: The first TensorFlow whose `tf.keras` is Keras 3 and which has no `tf.estimator`.
+KERAS_3_TENSORFLOW = (2, 16)
+LEGACY_KERAS = "TF_USE_LEGACY_KERAS"
+
+
+def tensorflow_version() -> tuple[int, int] | None:
+    """(major, minor) of the installed TensorFlow, read without importing it; None if absent."""
+    for distribution in ("tensorflow", "tensorflow-cpu"):
+        try:
+            major, minor = importlib.metadata.version(distribution).split(".")[:2]
+        except importlib.metadata.PackageNotFoundError:
+            continue
+        return int(major), int(minor)
+    return None
+
+
+def needs_legacy_keras(version: tuple[int, int] | None) -> bool:
+    """Whether this TensorFlow's `tf.keras` is Keras 3 (an unknown one is taken as new)."""
+    return version is None or version >= KERAS_3_TENSORFLOW
+
+
+def use_legacy_keras() -> None:
+    """Route `tf.keras` to tf-keras (Keras 2) on TensorFlow 2.16+ (fix A).
+
+    Any other value the user set would make the OD API fail at import, so it is replaced.
+    TensorFlow 2.15's `tf.keras` is Keras 2 already: its environment is left as it is.
+    """
+    if needs_legacy_keras(tensorflow_version()):
+        os.environ[LEGACY_KERAS] = "1"
+
+
+def _stub_module(name: str, why: str) -> types.ModuleType:
+    """A module whose every attribute access raises an AttributeError saying why it is absent."""
+    module = types.ModuleType(name, f"tfod_sweep stub: {why}")
+
+    def missing(attribute: str) -> Any:
+        raise AttributeError(f"{name}.{attribute} is not available: {why}")
+
+    module.__getattr__ = missing  # type: ignore[method-assign]
+    return module
+
+
+#: Modules the OD API imports at module level that today's stack lacks, and why (B, C).
+STUBS = {
+    # `from tensorflow.compat.v1 import estimator` imports it as a submodule when
+    # `tf.compat.v1` has no such attribute (TensorFlow 2.16+), under the name of the module
+    # it is given: TensorFlow's wrapper `tensorflow.compat.v1`, or the package inside it.
+    "tensorflow.compat.v1.estimator": "tf.estimator was removed in TensorFlow 2.16",
+    "tensorflow._api.v2.compat.v1.estimator": "tf.estimator was removed in TensorFlow 2.16",
+    "tensorflow_io": "tensorflow-io is not installed (no build of it loads on this stack)",
+}
+
+
+class StubFinder(importlib.abc.MetaPathFinder, importlib.abc.Loader):
+    """Last on `sys.meta_path`: makes a stub only of a module no other finder found.
+
+    So nothing is stubbed where the real module exists (TensorFlow 2.15 has the
+    estimator, Python 3.11 tensorflow-io), and nothing is imported before it is asked for.
+    """
+
+    def find_spec(self, fullname: str, path: Any = None,
+                  target: types.ModuleType | None = None) -> importlib.machinery.ModuleSpec | None:
+        """A spec for a stub only if `fullname` is one of STUBS."""
+        if fullname not in STUBS:
+            return None
+        return importlib.util.spec_from_loader(fullname, self)
+
+    def create_module(self, spec: importlib.machinery.ModuleSpec) -> types.ModuleType:
+        """The stub, whose attributes raise the reason the real module is absent."""
+        return _stub_module(spec.name, STUBS[spec.name])
+
+    def exec_module(self, module: types.ModuleType) -> None:
+        """Nothing to run: the stub has no code."""
+
+
+def stub_missing_modules() -> None:
+    """Install the StubFinder last on `sys.meta_path` (fixes B and C; idempotent)."""
+    if not any(isinstance(finder, StubFinder) for finder in sys.meta_path):
+        sys.meta_path.append(StubFinder())
+
+
+def prepare_tensorflow() -> None:
+    """Fixes A-C, which must come before TensorFlow or the OD API is imported (idempotent)."""
+    use_legacy_keras()
+    stub_missing_modules()
 
 
 def patch_tf_slim_control_flow() -> None:
@@ -97,7 +207,7 @@ def convert_tensor_branching_steps() -> None:
 
 
 def patch_od_api_inputs() -> None:
-    """All fixes the OD API's input pipeline needs on TF 2.15 (idempotent)."""
+    """Fixes 1-4, which the OD API's input pipeline needs since TF 2.13 (idempotent)."""
     patch_tf_slim_control_flow()
     use_tf2_dataset_map()
     seed_sample_distorted_bounding_box()

@@ -13,7 +13,7 @@ from tfod_sweep.data import resolve_dataset
 from tfod_sweep.errors import ConfigError
 from tfod_sweep.objectives import Objective, seed_summary
 from tfod_sweep.pipeline import build_pipeline, write_pipeline
-from tfod_sweep.tf_logging import configure_tf_logging
+from tfod_sweep.tf_logging import configure_tf_logging, import_tensorflow
 from tfod_sweep.trial_handle import TrialHandle
 from tfod_sweep.zoo.pretrained import apply_pretrained
 
@@ -84,6 +84,7 @@ def _run_one(cfg: DictConfig, run_dir: Path,
         if continue_from(Path(cfg.train.resume_from), run_dir, pipeline_path.read_text(),
                          int(cfg.train.seed)):
             print(f"continuing the checkpoint of {cfg.train.resume_from}")
+    import_tensorflow(cfg.verbose)
     from tfod_sweep.training.experiment import train_and_evaluate
 
     return train_and_evaluate(cfg, run_dir, pipeline_path, reporter=reporter)

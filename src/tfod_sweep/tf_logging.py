@@ -1,10 +1,13 @@
-"""Silence TensorFlow's C++ and absl chatter unless the user asks for it (TF-free)."""
+"""Silence TensorFlow's C++ and absl chatter unless the user asks for it (TF only on demand)."""
 
 from __future__ import annotations
 
+import importlib
 import logging
 import os
+import sys
 import warnings
+from types import ModuleType
 
 
 def configure_tf_logging(verbose: bool) -> None:
@@ -17,3 +20,24 @@ def configure_tf_logging(verbose: bool) -> None:
 
     absl.logging.set_verbosity(absl.logging.ERROR)
     logging.getLogger("tensorflow").setLevel(logging.ERROR)
+
+
+def import_tensorflow(verbose: bool) -> ModuleType:
+    """Import TensorFlow; unless verbose, with file descriptor 2 sent to /dev/null meanwhile.
+
+    Since TF 2.16 its C++ libraries log a few INFO lines (oneDNN, no CUDA driver) through
+    absl before absl's logging is initialized, which writes everything to stderr whatever
+    TF_CPP_MIN_LOG_LEVEL says; a CLI's one-line error would then come after six lines of
+    chatter. An import error still propagates once stderr is back.
+    """
+    if verbose or "tensorflow" in sys.modules:
+        return importlib.import_module("tensorflow")
+    sys.stderr.flush()
+    saved, devnull = os.dup(2), os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(devnull, 2)
+        return importlib.import_module("tensorflow")
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
+        os.close(devnull)

@@ -6,6 +6,7 @@ import hashlib
 from importlib import resources
 
 import pytest
+from google.protobuf.descriptor import FieldDescriptor
 from google.protobuf.message import Message
 
 from tfod_sweep.config import validate_config
@@ -160,14 +161,22 @@ PRESETS = {  # model: (zoo config, fields it may change, an architecture key to 
 }
 
 
+def is_repeated(descriptor: FieldDescriptor) -> bool:
+    """protobuf 7 removed `label` for `is_repeated`, which 4.25 (TF 2.15's) does not have."""
+    repeated = getattr(descriptor, "is_repeated", None)
+    if repeated is None:
+        return descriptor.label == descriptor.LABEL_REPEATED
+    return bool(repeated)
+
+
 def flatten(message: Message, prefix: str = "") -> dict[str, object]:
     """Every set leaf field as dotted path -> value (repeated scalars as tuples)."""
     leaves: dict[str, object] = {}
     for descriptor, value in message.ListFields():
         path = f"{prefix}{descriptor.name}"
         if descriptor.message_type is None:
-            leaves[path] = tuple(value) if descriptor.label == descriptor.LABEL_REPEATED else value
-        elif descriptor.label == descriptor.LABEL_REPEATED:
+            leaves[path] = tuple(value) if is_repeated(descriptor) else value
+        elif is_repeated(descriptor):
             for index, item in enumerate(value):  # e.g. data_augmentation_options
                 leaves.update(flatten(item, f"{path}[{index}]."))
         else:

@@ -10,6 +10,7 @@ A helper process for test_od_api_parity, so the test process imports no TensorFl
 
 from __future__ import annotations
 
+import importlib
 import json
 import sys
 from pathlib import Path
@@ -32,10 +33,11 @@ def logged_losses(model_dir: Path) -> dict[int, float]:
 
 def main() -> None:
     pipeline, model_dir, steps, seed, ours = sys.argv[1:6]
-    from object_detection import model_lib_v2
-
-    import tfod_sweep.training.model_setup  # noqa: F401  (our input-pipeline fixes)
+    # tfod_sweep before the OD API: TF_USE_LEGACY_KERAS and the stubs (tfod_sweep.compat).
+    import tfod_sweep.training.model_setup  # noqa: F401  (and our input-pipeline fixes)
     from tfod_sweep.training.experiment import seed_everything
+
+    model_lib_v2 = importlib.import_module("object_detection.model_lib_v2")
 
     seed_everything(int(seed), deterministic=True)
     model_lib_v2.train_loop(pipeline_config_path=pipeline, model_dir=model_dir,

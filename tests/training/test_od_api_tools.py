@@ -69,8 +69,17 @@ def test_model_main_tf2_trains_through_the_entry_point_and_exports(rendered, tmp
 
 
 def test_the_od_api_module_alone_cannot_decode_an_image_here(rendered, tmp_path):
-    """Why the entry point exists: the same command without the fix fails on tf-slim."""
-    result = _tool("object_detection.model_main_tf2", f"--pipeline_config_path={rendered}",
-                   f"--model_dir={tmp_path / 'od_api'}", "--num_train_steps=2")
+    """Why the entry point exists: the same command without the fix fails on tf-slim.
+
+    It runs after importing tfod_sweep, which the OD API needs on TensorFlow 2.16+ to be
+    imported at all (tfod_sweep.compat), but which applies no tf-slim fix.
+    """
+    run_module = ("import runpy, tfod_sweep; "
+                  "runpy.run_module('object_detection.model_main_tf2', run_name='__main__', "
+                  "alter_sys=True)")
+    result = subprocess.run(
+        [sys.executable, "-c", run_module, f"--pipeline_config_path={rendered}",
+         f"--model_dir={tmp_path / 'od_api'}", "--num_train_steps=2"],
+        cwd=REPO, capture_output=True, text=True, timeout=900)
     assert result.returncode != 0
     assert "control_flow_ops' has no attribute 'case'" in result.stderr

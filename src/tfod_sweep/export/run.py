@@ -26,7 +26,7 @@ from tfod_sweep.export.locate import RunArtifacts
 from tfod_sweep.export.record import FAILED, OK, UNSUPPORTED, ExportRecord, FormatResult
 from tfod_sweep.export.staging import staged
 from tfod_sweep.measure.stopwatch import Stopwatch
-from tfod_sweep.tf_logging import configure_tf_logging
+from tfod_sweep.tf_logging import configure_tf_logging, import_tensorflow
 
 MAP50 = "DetectionBoxes_Precision/mAP@.50IOU"
 MAP = "DetectionBoxes_Precision/mAP"
@@ -65,7 +65,7 @@ def cpu_name() -> str:
 
 def _import_tf(threads: int, verbose: bool) -> Any:
     configure_tf_logging(verbose)
-    import tensorflow as tf
+    tf = import_tensorflow(verbose)
 
     try:
         tf.config.threading.set_intra_op_parallelism_threads(threads)

@@ -23,6 +23,7 @@ from hydra.core.hydra_config import HydraConfig
 from omegaconf import DictConfig
 
 from hydra_plugins.tfod_optuna_sweeper.reporter import TrialReporter, open_trial_reporter
+from tfod_sweep.compat import LEGACY_KERAS
 from tfod_sweep.metric_names import COCO_METRICS, LOSS_COMPONENTS
 from tfod_sweep.run_metrics import RunMetrics
 from tfod_sweep.thread_pools import INTRA_OP
@@ -139,7 +140,8 @@ def main(cfg: DictConfig) -> float | tuple[float, ...]:
     if reporter is None:
         print(f"toy: no trial reporter (x={cfg.x})", flush=True)
     else:  # what the sweeper gave this worker's TensorFlow (n_jobs > 1)
-        reporter.set_user_attrs({"intra_op_threads": os.environ.get(INTRA_OP)})
+        reporter.set_user_attrs({"intra_op_threads": os.environ.get(INTRA_OP),
+                                 "legacy_keras": os.environ.get(LEGACY_KERAS)})
     evidence = None
     if cfg.evidence:
         evidence = Evidence(cfg, Path(HydraConfig.get().runtime.output_dir), reporter)
