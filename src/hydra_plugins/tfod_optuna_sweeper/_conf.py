@@ -177,9 +177,9 @@ class TfodOptunaSweeperConf:
     # their mean. Only the first seed reports intermediate values, so pruning compares all
     # trials on one shared seed; later seeds run only for points that survive it.
     seeds_per_trial: int = 1
-    # A callable (dotted path) the app gives to fit the search space to the composed task,
-    # e.g. tfod_sweep.study_fit.fit_study: (config, param names, enqueue, overrides) ->
-    # an object with dropped, reset, enqueue and note. null: the space is used as given.
+    # A callable (dotted path) the app names in its study configs to fit the search space to
+    # the composed task: (config, param names, enqueue, overrides) -> an object with
+    # dropped, reset, enqueue and note. null: the space is used as given.
     fit_space: str | None = None
     # Race the candidates (RaceConf): null runs the classic study of n_trials trials.
     race: RaceConf | None = None
