@@ -310,23 +310,25 @@ class SweepRunner:
         """Print the summary; a storage that cannot be read now only costs the summary."""
         if is_extra_worker():
             return
+        record = None
         try:
+            if self._settings.race is not None:
+                sign = 1.0 if self._settings.directions[0] == "maximize" else -1.0
+                record = race_record(self._study.get_trials(deepcopy=False),
+                                     self._settings.race, sign, self._settings.n_jobs)
             text = summary(self._study, self._location, self._settings.n_trials,
-                           self._artifact_dir, self._settings.race)
+                           self._artifact_dir, record)
         except Exception as exc:
             reason = connection_reason(exc) if is_connection_error(exc) else one_line(exc)
             log.warning("no study summary: the storage cannot be read (%s)", reason)
             return
         print(text, flush=True)
-        if self._settings.race is not None:
-            self._record_race()
+        if record is not None:
+            self._record_race(record)
 
-    def _record_race(self) -> None:
+    def _record_race(self, record: dict[str, Any]) -> None:
         """The race's record on the study (for sweep.report) and as its dashboard note."""
-        sign = 1.0 if self._settings.directions[0] == "maximize" else -1.0
         try:
-            record = race_record(self._study.get_trials(deepcopy=False), self._settings.race,
-                                 sign, self._settings.n_jobs)
             self._study.set_user_attr(RECORD, record)
             from optuna_dashboard import save_note
 

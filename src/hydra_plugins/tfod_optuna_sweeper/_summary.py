@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from collections import Counter
 from pathlib import Path
+from typing import Any
 
 import optuna
 from optuna.trial import TrialState
 
 from hydra_plugins.tfod_optuna_sweeper._budget import slot_trials
 from hydra_plugins.tfod_optuna_sweeper._optuna_private import FIXED_PARAMS
-from hydra_plugins.tfod_optuna_sweeper._race._config import RaceSetup
 from hydra_plugins.tfod_optuna_sweeper._race._summary import race_lines
 from hydra_plugins.tfod_optuna_sweeper._storages._location import StorageLocation
 from tfod_sweep.review.seed_stats import SeedStats, TrialSeeds, best_vs_baseline
@@ -25,9 +25,10 @@ _ORDER = (
 
 
 def summary(study: optuna.Study, location: StorageLocation, n_trials: int,
-            artifact_dir: Path | None = None, race: RaceSetup | None = None) -> str:
+            artifact_dir: Path | None = None, race: dict[str, Any] | None = None) -> str:
     """Counts by state, the best trial (the Pareto front with several objectives), the
-    storage and the dashboard command; a race's verdict instead of the best trial."""
+    storage and the dashboard command; a race's verdict (from its record, ``race``)
+    instead of the best trial."""
     trials = study.get_trials(deepcopy=False)
     counts = Counter(t.state for t in trials)
     states = ", ".join(f"{s.name} {counts[s]}" for s in _ORDER if counts[s])
@@ -36,8 +37,7 @@ def summary(study: optuna.Study, location: StorageLocation, n_trials: int,
     if race is not None:
         lines = [f"study {study.study_name!r}: {len(trials) - extra} runs{note}: "
                  f"{states or 'none'}"]
-        sign = 1.0 if study.direction.name == "MAXIMIZE" else -1.0
-        lines.extend(race_lines(trials, race, sign, workers=1))
+        lines.extend(race_lines(race))
         return "\n".join([*lines, *_where(location, artifact_dir)])
     lines = [
         f"study {study.study_name!r}: {len(trials) - extra}/{n_trials} trials{note}: "
