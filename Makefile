@@ -2,16 +2,15 @@
 # `make test` (set up a fresh machine and pass the tests). Both (re)use the stack's venv.
 #
 # STACK picks one of the supported stacks (docs/compatibility.md), each in its own venv with
-# its exact pins in requirements/: tf215 (default, until the full suites have run on the new
-# stack) is Python 3.11 + TensorFlow 2.15.1 in .venv/; tf221 is Python 3.12 + TensorFlow 2.21
-# in .venv-tf221/.
-STACK ?= tf215
-ifeq ($(STACK),tf215)
-PYTHON_VERSION := 3.11
-VENV := .venv
-else ifeq ($(STACK),tf221)
+# its exact pins in requirements/: tf221 (default) is Python 3.12 + TensorFlow 2.21 with
+# tf-keras in .venv/; tf215 is Python 3.11 + TensorFlow 2.15.1 in .venv-tf215/.
+STACK ?= tf221
+ifeq ($(STACK),tf221)
 PYTHON_VERSION := 3.12
-VENV := .venv-tf221
+VENV := .venv
+else ifeq ($(STACK),tf215)
+PYTHON_VERSION := 3.11
+VENV := .venv-tf215
 else
 $(error STACK=$(STACK) is not a supported stack: use tf221 or tf215)
 endif
@@ -34,7 +33,7 @@ $(STAMP): pyproject.toml $(LOCK) $(NODEPS)
 	@test -n "$(PYTHON)" || { echo "error: no python$(PYTHON_VERSION) found for STACK=$(STACK); pass PYTHON=/path/to/python$(PYTHON_VERSION)" >&2; exit 2; }
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	@$(PY) -c 'import sys; sys.exit("%d.%d" % sys.version_info[:2] != "$(PYTHON_VERSION)")' || \
-		{ echo "error: $(VENV) is not Python $(PYTHON_VERSION), which STACK=$(STACK) needs: remove it (a Python 3.11 one can become .venv-tf215), check PYTHON=" >&2; exit 2; }
+		{ echo "error: $(VENV) is not Python $(PYTHON_VERSION), which STACK=$(STACK) needs: remove it (a Python 3.11 .venv of before can become .venv-tf215), check PYTHON=" >&2; exit 2; }
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -c $(LOCK) -e '.[dev,postgres,slurm]'
 	$(if $(NODEPS),$(PY) -m pip install --quiet --no-deps -c $(LOCK) -r $(NODEPS))

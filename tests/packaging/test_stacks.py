@@ -19,8 +19,8 @@ from tests.conftest import REPO
 
 #: STACK -> (Python, TensorFlow, venv, pins), as the Makefile and the README name them.
 STACKS = {
-    "tf215": ("3.11", "2.15", ".venv", "requirements/py311-tf215.txt"),
-    "tf221": ("3.12", "2.21", ".venv-tf221", "requirements/py312-tf221.txt"),
+    "tf221": ("3.12", "2.21", ".venv", "requirements/py312-tf221.txt"),
+    "tf215": ("3.11", "2.15", ".venv-tf215", "requirements/py311-tf215.txt"),
 }
 PIN = re.compile(r"^(?P<name>[A-Za-z0-9_.\-]+)==(?P<version>\S+)$")
 
@@ -79,7 +79,7 @@ def test_this_venv_is_a_supported_stack_at_its_pins() -> None:
 
 
 def test_a_venv_of_another_python_is_one_line_error(tmp_path: Path) -> None:
-    """E.g. the Python 3.11 `.venv` of before the stacks, where STACK=tf221 wants 3.12."""
+    """E.g. the Python 3.11 `.venv` of the former default, where STACK=tf221 wants 3.12."""
     python = f"{sys.version_info.major}.{sys.version_info.minor}"
     stack, (version, _, venv, _) = next((name, spec) for name, spec in STACKS.items()
                                         if spec[0] != python)
