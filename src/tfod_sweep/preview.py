@@ -17,6 +17,7 @@ from typing import Any
 from PIL import Image, ImageDraw, ImageFont
 
 from tfod_sweep.data.tfrecord_io import expand_paths, read_serialized
+from tfod_sweep.tf_logging import import_tensorflow
 
 #: Ground truth is drawn thin and white; a detection in its class's colour with a label.
 GROUND_TRUTH_COLOUR = (255, 255, 255)
@@ -36,7 +37,7 @@ class PreviewImage:
 
 def read_preview_images(patterns: str | Sequence[str], count: int = 12) -> list[PreviewImage]:
     """The first `count` records of the TFRecord files `patterns`, in sorted file order."""
-    import tensorflow as tf
+    tf = import_tensorflow(verbose=False)
 
     found: list[PreviewImage] = []
     for path in expand_paths(patterns, what="val TFRecord"):

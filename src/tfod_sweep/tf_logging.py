@@ -28,7 +28,9 @@ def import_tensorflow(verbose: bool) -> ModuleType:
     Since TF 2.16 its C++ libraries log a few INFO lines (oneDNN, no CUDA driver) through
     absl before absl's logging is initialized, which writes everything to stderr whatever
     TF_CPP_MIN_LOG_LEVEL says; a CLI's one-line error would then come after six lines of
-    chatter. An import error still propagates once stderr is back.
+    chatter. The devices are listed while stderr is away too: on a machine without a GPU,
+    TF 2.21 logs its failed `cuInit` as an ERROR line the first time it looks for one. An
+    import error still propagates once stderr is back.
     """
     if verbose or "tensorflow" in sys.modules:
         return importlib.import_module("tensorflow")
@@ -36,7 +38,9 @@ def import_tensorflow(verbose: bool) -> ModuleType:
     saved, devnull = os.dup(2), os.open(os.devnull, os.O_WRONLY)
     try:
         os.dup2(devnull, 2)
-        return importlib.import_module("tensorflow")
+        tensorflow = importlib.import_module("tensorflow")
+        tensorflow.config.list_physical_devices()
+        return tensorflow
     finally:
         os.dup2(saved, 2)
         os.close(saved)

@@ -104,3 +104,15 @@ def test_an_outputs_folder_that_cannot_be_written_is_one_line(tmp_path, mode):
     assert last.startswith(f"error: cannot write the outputs folder {blocker / 'outputs'}/")
     assert "set paths.outputs to a folder you can write" in last
     assert blocker.read_text() == "not a folder"
+
+
+def test_a_dry_run_that_generates_the_dataset_prints_no_tensorflow_chatter(tmp_path):
+    """TF >= 2.16 logs INFO lines (oneDNN, no CUDA driver) through absl at import, whatever
+    TF_CPP_MIN_LOG_LEVEL says; writing the shapes' TFRecords must not show them."""
+    result = run_sweep("dry_run=true", f"paths.outputs={tmp_path}",
+                       f"paths.data_dir={tmp_path / 'data'}",
+                       "dataset.synthetic.train_images=8", "dataset.synthetic.val_images=4",
+                       cwd=REPO, timeout=300)
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert list((tmp_path / "data").rglob("*.tfrecord*")), "the dry run generated the data"
+    assert result.stderr.strip() == ""

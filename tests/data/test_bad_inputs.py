@@ -283,7 +283,9 @@ def test_inspect_cli_exits_2_with_one_error_line(tmp_path, run_cli):
     write_label_map(tmp_path / "lm.pbtxt", NAMES)
     done = run_cli("inspect", path, "--label-map", str(tmp_path / "lm.pbtxt"))
     assert done.returncode == 2
-    last = done.stderr.strip().splitlines()[-1]
+    lines = done.stderr.strip().splitlines()
+    assert len(lines) == 1, done.stderr  # the error alone: no TensorFlow chatter
+    (last,) = lines
     assert last == (f"error: {path}: record 1: box 0 is degenerate (xmin=0.4688 ymin=0.08333 "
                     "xmax=0.1562 ymax=0.8333; need min < max) (and 1 more problem)")  # fmt: skip
     assert "degenerate boxes     1" in done.stdout

@@ -18,6 +18,7 @@ from tfod_sweep.data.label_map import read_label_map
 from tfod_sweep.data.records import TF_IMAGE_FORMATS
 from tfod_sweep.data.tfrecord_io import expand_paths, read_serialized
 from tfod_sweep.errors import DataError
+from tfod_sweep.tf_logging import import_tensorflow
 
 SMALL_MAX_AREA = 32**2  # COCO area buckets, in absolute px²
 MEDIUM_MAX_AREA = 96**2
@@ -120,7 +121,7 @@ def _inspect_record(
     decode_images: bool,
     seen_ids: set[bytes],
 ) -> None:
-    import tensorflow as tf
+    tf = import_tensorflow(verbose=False)
     from google.protobuf.message import DecodeError
 
     where = f"{path}: record {index}"

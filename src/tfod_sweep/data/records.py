@@ -10,6 +10,8 @@ import hashlib
 from dataclasses import dataclass, field
 from typing import Any
 
+from tfod_sweep.tf_logging import import_tensorflow
+
 #: Formats ``tf.image.decode_image`` (used by the OD API decoder) can read.
 TF_IMAGE_FORMATS = ("jpeg", "png", "gif", "bmp")
 
@@ -74,7 +76,7 @@ def example_features(record: ImageRecord) -> dict[str, Any]:
 
 def serialize_record(record: ImageRecord) -> bytes:
     """Serialize deterministically (sorted feature map) so equal inputs give equal bytes."""
-    import tensorflow as tf
+    tf = import_tensorflow(verbose=False)
 
     example = tf.train.Example(features=tf.train.Features(feature=example_features(record)))
     return example.SerializeToString(deterministic=True)

@@ -9,6 +9,7 @@ from collections.abc import Iterable, Iterator, Sequence
 
 from tfod_sweep.data.records import ImageRecord, serialize_record
 from tfod_sweep.errors import DataError
+from tfod_sweep.tf_logging import import_tensorflow
 
 _GLOB_CHARS = frozenset("*?[")
 
@@ -30,7 +31,7 @@ def write_shards(
 
     Round-robin keeps shards balanced without knowing the total in advance.
     """
-    import tensorflow as tf
+    tf = import_tensorflow(verbose=False)
 
     if num_shards < 1:
         raise DataError(f"{directory}: {split} needs at least one shard, got {num_shards}")
@@ -73,7 +74,7 @@ def expand_paths(patterns: str | Sequence[str], what: str = "dataset") -> list[s
 
 def read_serialized(path: str) -> Iterator[bytes]:
     """Yield serialized records; a corrupt or truncated file raises DataError with its index."""
-    import tensorflow as tf
+    tf = import_tensorflow(verbose=False)
 
     index = 0
     iterator = iter(tf.data.TFRecordDataset(path).as_numpy_iterator())
