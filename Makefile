@@ -26,7 +26,7 @@ endif
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: install lock demo test test-long test-zoo test-zoo-configs test-fast test-chaos lint dashboard dashboard-screenshot report-screenshot
+.PHONY: install lock demo test test-long test-zoo test-zoo-configs test-fast test-numerics test-chaos lint dashboard dashboard-screenshot report-screenshot
 
 # Reinstall only when the project's dependencies or the stack's pins change.
 $(STAMP): pyproject.toml $(LOCK) $(NODEPS)
@@ -75,6 +75,15 @@ test-chaos: install postgres slurm
 
 test-fast: install postgres chromium
 	$(PY) -m pytest -m "not slow and not chaos"
+
+# What rests on TensorFlow's internals, whatever its marks: op determinism and the ordered
+# sums (same seed, same metrics.json), ten steps per call with the losses of one, our loop
+# against the OD API's own train_loop, the tf-slim fix under the OD API's own tools, and
+# TF_USE_LEGACY_KERAS in every process: ~6 min. .ci/run runs it on the non-default stack.
+test-numerics: install
+	$(PY) -m pytest tests/training/test_determinism.py tests/training/test_ordered_sums.py \
+		tests/training/test_steps_per_call.py tests/training/test_od_api_parity.py \
+		tests/training/test_od_api_tools.py tests/test_legacy_keras.py
 
 # The PostgreSQL tests start a throwaway server themselves; they only need it installed.
 .PHONY: postgres

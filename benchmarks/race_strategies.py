@@ -3,8 +3,8 @@
 Runs ``python -m sweep -m hparams_search=focal_depth`` once per strategy (its own study
 name, one journal), one after another, then prints one table row per strategy from the
 race record each study stores: the confirmed winner's fresh-seed mean ± std, its
-difference from the baseline with the interval, the wall time (the trials' first start to
-their last end) and the runs trained at each step. A study that is already finished is
+difference from the baseline with the interval, the wall time (the time during which at
+least one trial ran, so a study resumed in another session does not count the pause) and the runs trained at each step. A study that is already finished is
 only read, and an interrupted one resumes: re-run the same command to continue.
 
 Strategies (every one ends with the race's confirmation: the best point and the baseline
@@ -31,6 +31,7 @@ import subprocess
 import sys
 import time
 from collections import Counter
+from datetime import datetime
 from pathlib import Path
 
 import optuna
@@ -63,12 +64,26 @@ def run(name: str, budget: str, outputs: Path, extra: list[str]) -> float:
     return time.monotonic() - started
 
 
+def busy_seconds(spans: list[tuple[datetime, datetime]]) -> float:
+    """Seconds during which at least one trial ran: a study resumed in a later session
+    counts its sessions, not the hours between them."""
+    total, end = 0.0, None
+    for start, stop in sorted(spans):
+        if end is None or start > end:
+            total += (stop - start).total_seconds()
+            end = stop
+        elif stop > end:
+            total += (stop - end).total_seconds()
+            end = stop
+    return total
+
+
 def row(name: str, outputs: Path) -> str:
     storage = open_storage(resolve_storage(str(outputs / "studies" / "journal.log"), REPO))
     study = optuna.load_study(study_name=name, storage=storage)
     trials = [t for t in study.get_trials(deepcopy=False) if t.datetime_complete]
-    wall = (max(t.datetime_complete for t in trials)  # type: ignore[type-var]
-            - min(t.datetime_start for t in trials if t.datetime_start)).total_seconds()
+    wall = busy_seconds([(t.datetime_start, t.datetime_complete) for t in trials
+                         if t.datetime_start and t.datetime_complete])
     record = study.user_attrs.get("race") or {}
     runs = Counter(f"{r['role']}@{r['steps']}" for c in record.get("candidates", [])
                    for r in c["runs"] if r["state"] == "done")
