@@ -20,6 +20,7 @@ from tests.conftest import REPO
 #: STACK -> (Python, TensorFlow, venv, pins), as the Makefile and the README name them.
 STACKS = {
     "tf221": ("3.12", "2.21", ".venv", "requirements/py312-tf221.txt"),
+    "tf221-py313": ("3.13", "2.21", ".venv-tf221-py313", "requirements/py313-tf221.txt"),
     "tf215": ("3.11", "2.15", ".venv-tf215", "requirements/py311-tf215.txt"),
 }
 PIN = re.compile(r"^(?P<name>[A-Za-z0-9_.\-]+)==(?P<version>\S+)$")
@@ -55,7 +56,7 @@ def test_an_unknown_stack_is_one_line_error() -> None:
     shown = _make("install", "STACK=tf999")
     assert shown.returncode != 0
     (line,) = shown.stderr.strip().splitlines()
-    assert "STACK=tf999 is not a supported stack: use tf221 or tf215" in line
+    assert "STACK=tf999 is not a supported stack: use tf221, tf221-py313 or tf215" in line
 
 
 @pytest.mark.parametrize("stack", sorted(STACKS))
