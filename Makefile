@@ -86,7 +86,7 @@ test-fast: install postgres chromium
 # What rests on TensorFlow's internals, whatever its marks: op determinism and the ordered
 # sums (same seed, same metrics.json), ten steps per call with the losses of one, our loop
 # against the OD API's own train_loop, the tf-slim fix under the OD API's own tools, and
-# TF_USE_LEGACY_KERAS in every process: ~6 min. .ci/run runs it on the non-default stack.
+# TF_USE_LEGACY_KERAS in every process: ~6 min. .ci/run runs it on the other stacks.
 test-numerics: install
 	$(PY) -m pytest tests/training/test_determinism.py tests/training/test_ordered_sums.py \
 		tests/training/test_steps_per_call.py tests/training/test_od_api_parity.py \
