@@ -2,28 +2,28 @@
 # `make test` (set up a fresh machine and pass the tests). Both (re)use the stack's venv.
 #
 # STACK picks one of the supported stacks (docs/compatibility.md), each in its own venv with
-# its exact pins in requirements/: tf221 (default) is Python 3.12 + TensorFlow 2.21 with
+# its exact pins in requirements/ (one file per TensorFlow): tf221 (default) is Python 3.12 + TensorFlow 2.21 with
 # tf-keras in .venv/; tf221-py313 is the same on Python 3.13 in .venv-tf221-py313/; tf215 is
 # Python 3.11 + TensorFlow 2.15.1 in .venv-tf215/.
 STACK ?= tf221
 ifeq ($(STACK),tf221)
 PYTHON_VERSION := 3.12
-TENSORFLOW := tf221
+PINS := tf221
 VENV := .venv
 else ifeq ($(STACK),tf221-py313)
 PYTHON_VERSION := 3.13
-TENSORFLOW := tf221
+PINS := tf221
 VENV := .venv-tf221-py313
 else ifeq ($(STACK),tf215)
 PYTHON_VERSION := 3.11
-TENSORFLOW := tf215
+PINS := tf215
 VENV := .venv-tf215
 else
 $(error STACK=$(STACK) is not a supported stack: use tf221, tf221-py313 or tf215)
 endif
-LOCK := requirements/py$(subst .,,$(PYTHON_VERSION))-$(TENSORFLOW).txt
+LOCK := requirements/$(PINS).txt
 # Packages whose metadata pip cannot resolve on the stack, installed with --no-deps.
-NODEPS := $(wildcard requirements/py$(subst .,,$(PYTHON_VERSION))-$(TENSORFLOW)-nodeps.txt)
+NODEPS := $(wildcard requirements/$(PINS)-nodeps.txt)
 # pythonX.Y on PATH; where pyenv's shim has another version selected, pyenv's newest X.Y.
 ifndef PYTHON
 PYTHON := $(shell python$(PYTHON_VERSION) -c '' 2>/dev/null && echo python$(PYTHON_VERSION) || \

@@ -4,8 +4,9 @@ Runs ``python -m sweep -m hparams_search=focal_depth`` once per strategy (its ow
 name, one journal), one after another, then prints one table row per strategy from the
 race record each study stores: the confirmed winner's fresh-seed mean ± std, its
 difference from the baseline with the interval, the wall time (the time during which at
-least one trial ran, so a study resumed in another session does not count the pause) and the runs trained at each step. A study that is already finished is
-only read, and an interrupted one resumes: re-run the same command to continue.
+least one trial ran, so a study resumed in another session does not count the pause) and
+the runs trained at each step. A study that is already finished is only read, and an
+interrupted one resumes: re-run the same command to continue.
 
 Strategies (every one ends with the race's confirmation: the best point and the baseline
 on three fresh seeds, so they compare on the same footing):

@@ -19,9 +19,9 @@ from tests.conftest import REPO
 
 #: STACK -> (Python, TensorFlow, venv, pins), as the Makefile and the README name them.
 STACKS = {
-    "tf221": ("3.12", "2.21", ".venv", "requirements/py312-tf221.txt"),
-    "tf221-py313": ("3.13", "2.21", ".venv-tf221-py313", "requirements/py313-tf221.txt"),
-    "tf215": ("3.11", "2.15", ".venv-tf215", "requirements/py311-tf215.txt"),
+    "tf221": ("3.12", "2.21", ".venv", "requirements/tf221.txt"),
+    "tf221-py313": ("3.13", "2.21", ".venv-tf221-py313", "requirements/tf221.txt"),
+    "tf215": ("3.11", "2.15", ".venv-tf215", "requirements/tf215.txt"),
 }
 PIN = re.compile(r"^(?P<name>[A-Za-z0-9_.\-]+)==(?P<version>\S+)$")
 
