@@ -182,13 +182,10 @@ class SweepRunner:
             ) from None
         share_cores(settings.n_jobs, self._config.hydra.launcher.get("_target_"))
         pool = WorkerPool(settings.n_jobs - 1, sweep_dir, settings.history_lag or 0)
-        log.info(
-            "study %r: %d trials in %s, %d worker(s)",
-            settings.study_name,
-            settings.n_trials,
-            self._location.display,
-            settings.n_jobs,
-        )
+        size = (f"a budget of {race.setup.budget.describe()}" if race is not None
+                else f"{settings.n_trials} trials")  # a race ends by its budget, not a count
+        log.info("study %r: %s in %s, %d worker(s)", settings.study_name, size,
+                 self._location.display, settings.n_jobs)
         error: BaseException | None = None
         try:
             with sigterm_as_interrupt():
