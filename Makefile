@@ -31,6 +31,9 @@ PYTHON := $(shell python$(PYTHON_VERSION) -c '' 2>/dev/null && echo python$(PYTH
 	  test -n "$$v" && echo "$$(pyenv root)/versions/$$v/bin/python$(PYTHON_VERSION)"; })
 endif
 PY := $(VENV)/bin/python
+# CPU=no-avx512 runs a suite as a CPU without AVX-512 computes it: NumPy and oneDNN pick
+# their kernels at run time, and the sampler's draws and the floats follow (tests/cpu_kind.py).
+AS_CPU := $(if $(CPU),$(PY) -m tests.cpu_kind $(CPU) -- )
 STAMP := $(VENV)/.installed
 
 .PHONY: install lock demo test test-long test-zoo test-zoo-configs test-fast test-numerics test-chaos lint dashboard dashboard-screenshot report-screenshot
@@ -57,38 +60,38 @@ demo: install
 	$(PY) -m sweep experiment=demo
 
 test: install postgres chromium
-	$(PY) -m pytest -m "not chaos and not long and not zoo and not zoo_configs"
+	$(AS_CPU)$(PY) -m pytest -m "not chaos and not long and not zoo and not zoo_configs"
 
 # Further real trainings (SIGKILL + resume, fine-tuning, the OD API's exporter, NaN stop):
 # 7 min here, kept out of `make test` to hold it within 25 min; .ci/run runs both.
 test-long: install postgres
-	$(PY) -m pytest -m long
+	$(AS_CPU)$(PY) -m pytest -m long
 
 # Every zoo family trains 2 steps (ssd640, plain SSD, EfficientDet D0, RetinaNet 50, Faster
 # R-CNN 50, CenterNet), and every logbook run (experiment=logbook/run_1..8) trains 2 steps and
 # keeps its seed fields: ~14 min; .ci/run runs it.
 test-zoo: install
-	$(PY) -m pytest -m zoo
+	$(AS_CPU)$(PY) -m pytest -m zoo
 
 # Every one of the 31 zoo configs builds and computes a loss: ~12 min.
 test-zoo-configs: install
-	$(PY) -m pytest -m zoo_configs
+	$(AS_CPU)$(PY) -m pytest -m zoo_configs
 
 # Kill storms on PostgreSQL and the journal file, a PostgreSQL restart, 32 workers on one
 # study, the SLURM cluster, SIGINT/SIGKILL of a sweep: ~9 min here; .ci/run runs it. The tests
 # wait for events under generous bounds, and their daemons stop even when a test fails.
 test-chaos: install postgres slurm
-	$(PY) -m pytest -m chaos
+	$(AS_CPU)$(PY) -m pytest -m chaos
 
 test-fast: install postgres chromium
-	$(PY) -m pytest -m "not slow and not chaos"
+	$(AS_CPU)$(PY) -m pytest -m "not slow and not chaos"
 
 # What rests on TensorFlow's internals, whatever its marks: op determinism and the ordered
 # sums (same seed, same metrics.json), ten steps per call with the losses of one, our loop
 # against the OD API's own train_loop, the tf-slim fix under the OD API's own tools, and
 # TF_USE_LEGACY_KERAS in every process: ~6 min. .ci/run runs it on the other stacks.
 test-numerics: install
-	$(PY) -m pytest tests/training/test_determinism.py tests/training/test_ordered_sums.py \
+	$(AS_CPU)$(PY) -m pytest tests/training/test_determinism.py tests/training/test_ordered_sums.py \
 		tests/training/test_steps_per_call.py tests/training/test_od_api_parity.py \
 		tests/training/test_od_api_tools.py tests/test_legacy_keras.py
 
