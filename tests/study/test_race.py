@@ -199,3 +199,32 @@ def test_a_classic_strategy_gets_the_same_budget_and_confirmation(toy: Toy) -> N
     confirm = [n for n, a in runs if a.role == CONFIRM]
     assert len(confirm) == 4 and all(states[n] == TrialState.COMPLETE for n in confirm)
     assert "verdict: trial " in result.stdout
+
+
+
+RACE_WITH_TWO_BAD_POINTS = (
+    "hydra.sweeper.n_trials=4",
+    "hydra.sweeper.enqueue=[{x:0.3},{x:0.95},{x:0.6},{x:0.7},{x:0.8},{x:0.85},{x:0.05},{x:0.06}]",
+    "fail_x_values=[0.05,0.06]",
+)
+
+
+def test_a_race_measures_its_failure_rate_against_its_own_trials(toy: Toy) -> None:
+    # A race has no trial count: two failures among its 8+ trials are within a quarter,
+    # though n_trials=4 (unused by a race) would allow only one.
+    toy.search = "race"
+    result = toy.run(*RACE_WITH_TWO_BAD_POINTS, "hydra.sweeper.max_failure_rate=0.25",
+                     timeout=240)
+    assert result.returncode == 0, result.stderr[-3000:]
+    trials = toy.trials()
+    assert sorted(t.params["x"] for t in trials if t.state == TrialState.FAIL) == [0.05, 0.06]
+    confirmed = [assignment_of(t) for t in trials if t.state == TrialState.COMPLETE]
+    assert any(a is not None and a.role == CONFIRM for a in confirmed)
+
+
+def test_a_race_still_stops_when_too_many_of_its_trials_fail(toy: Toy) -> None:
+    toy.search = "race"
+    result = toy.run(*RACE_WITH_TWO_BAD_POINTS, "hydra.sweeper.max_failure_rate=0.1",
+                     timeout=240)
+    assert result.returncode != 0
+    assert "max_failure_rate=0.1 of the race's trials=" in last_line(result.stderr)

@@ -31,7 +31,8 @@ does). Plain ``-m a=1,2`` multiruns keep Hydra's basic sweeper. Keys of
   repeatable as a sequential one (see ``_history.py``); 0 with several workers: faster
   when trial lengths differ a lot, but which points are searched depends on timing;
 * ``max_failure_rate`` [0.25]: stop once FAIL trials exceed this fraction of
-  ``n_trials`` (trials stopped by Ctrl-C do not count);
+  ``n_trials`` (in a race: of its trials so far, when more; trials stopped by Ctrl-C do
+  not count);
 * ``sampler`` [tpe, seed 42] and ``pruner`` [median]: config groups
   ``hydra/sweeper/sampler`` (tpe, random, cmaes, qmc, nsga2; all but cmaes also take
   several objectives) and ``hydra/sweeper/pruner``

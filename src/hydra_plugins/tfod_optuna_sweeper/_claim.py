@@ -90,15 +90,24 @@ class Claimer:
                 self._study.enqueue_trial(point, skip_if_exists=True)
 
     def check_failures(self) -> None:
-        """Raise once FAIL trials exceed ``max_failure_rate`` of ``n_trials``."""
-        failed = failed_trials(self._study.get_trials(deepcopy=False))
-        allowed = max_failures(self._settings.n_trials, self._settings.max_failure_rate)
+        """Raise once FAIL trials exceed ``max_failure_rate`` of ``n_trials``.
+
+        A race has no trial count (its budget ends it), so there the rate applies to the
+        trials it has made, once that is more than ``n_trials``: a long race of points
+        that sometimes diverge is not stopped by a count meant for a short study.
+        """
+        trials = self._study.get_trials(deepcopy=False)
+        failed = failed_trials(trials)
+        size, of = self._settings.n_trials, "n_trials"
+        if self._race is not None and len(slot_trials(trials)) > size:
+            size, of = len(slot_trials(trials)), "the race's trials"
+        allowed = max_failures(size, self._settings.max_failure_rate)
         if len(failed) > allowed:
             last = failed[-1]
             raise StudyStopped(
                 f"study {self._settings.study_name!r}: {len(failed)} failed trials exceed "
-                f"max_failure_rate={self._settings.max_failure_rate} of n_trials="
-                f"{self._settings.n_trials}; last: trial {last.number}: "
+                f"max_failure_rate={self._settings.max_failure_rate} of {of}="
+                f"{size}; last: trial {last.number}: "
                 f"{last.user_attrs.get(FAIL_REASON, 'no reason recorded')}"
             )
 

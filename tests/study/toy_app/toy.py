@@ -157,6 +157,8 @@ def main(cfg: DictConfig) -> float | tuple[float, ...]:
         time.sleep(pause)
         if cfg.fail_x_below is not None and cfg.x < cfg.fail_x_below:
             raise ValueError(f"toy failure: x={cfg.x} is below {cfg.fail_x_below}")
+        if cfg.x in cfg.fail_x_values:
+            raise ValueError(f"toy failure: x={cfg.x} is one of fail_x_values")
         value = (cfg.x + offset) * step / cfg.num_steps
         if cfg.fill_disk_at_step == step:
             _fill_disk(Path(HydraConfig.get().runtime.output_dir).parent / "filler")
