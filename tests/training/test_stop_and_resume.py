@@ -82,3 +82,14 @@ def test_continuing_a_folder_without_a_checkpoint_is_one_line(tmp_path):
     assert result.returncode != 0
     assert result.stderr.strip().splitlines()[-1] == (
         f"error: train.resume_from='{empty}' holds no checkpoint (ckpt-*.index)")
+
+
+def test_continuing_a_folder_this_machine_lacks_names_the_shared_outputs(tmp_path):
+    # A race's promoted run on a machine that cannot see the rung's run folder.
+    absent = tmp_path / "elsewhere" / "trial_5"
+    result = run_sweep("train.num_steps=4", f"train.resume_from={absent}",
+                       f"paths.outputs={tmp_path / 'out'}", cwd=REPO)
+    assert result.returncode != 0
+    assert result.stderr.strip().splitlines()[-1] == (
+        f"error: train.resume_from='{absent}' does not exist on this machine (a race on "
+        "several machines needs paths.outputs on a folder every worker shares)")

@@ -35,7 +35,11 @@ def continue_from(source: Path, run_dir: Path, pipeline_text: str, seed: int) ->
     """
     if latest_checkpoint(run_dir) is not None:
         return False
-    prefix = latest_checkpoint(source) if source.is_dir() else None
+    if not source.is_dir():
+        raise ConfigError(f"train.resume_from={str(source)!r} does not exist on this machine "
+                          "(a race on several machines needs paths.outputs on a folder every "
+                          "worker shares)")
+    prefix = latest_checkpoint(source)
     if prefix is None:
         raise ConfigError(f"train.resume_from={str(source)!r} holds no checkpoint (ckpt-*.index)")
     metrics = source / "metrics.json"
