@@ -1,8 +1,9 @@
 """`python -m sweep.export PATH [--trial N] [--formats ...] [--out DIR]`: ship a trained run.
 
 PATH is a run dir (`outputs/runs/<overrides>/`, a study's `trial_<n>/` or its
-`seed_<s>/`) or a study dir (`outputs/studies/<name>`): a study exports its best trial,
-or `--trial N` (required when the study has several objectives; the error then lists
+`seed_<s>/`) or a study dir (`outputs/studies/<name>`): a study exports its best trial
+(a race: its confirmed winner's best full-length run, or the baseline's when no setting
+won), or `--trial N` (required when the study has several objectives; the error then lists
 the Pareto-optimal trials). A trial with several seeds exports its best seed.
 
 Formats: `saved_model` (the OD API's exporter_lib_v2, image_tensor input), and
@@ -36,6 +37,7 @@ from tfod_sweep.export.formats import FORMATS, parse_formats
 from tfod_sweep.export.locate import RunArtifacts, choose_trial, find_run, trial_run_dir
 from tfod_sweep.export.staging import check_out
 from tfod_sweep.review.loading import load_study
+from tfod_sweep.review.race import race_choice, race_record
 from tfod_sweep.review.source import locate_study
 
 DEFAULT_OUT = "export"
@@ -60,14 +62,18 @@ def _from_study(path: Path, number: int | None, storage: str | None,
     if loaded is None:  # a guessed journal that does not hold this study
         return None
     study, display = loaded
-    trial = choose_trial(study, number)
     maximize = study.directions[0].name == "MAXIMIZE"
+    chosen = "--trial" if number is not None else "best trial"
+    record = race_record(study.user_attrs) if number is None else None
+    if record is not None:  # a race ships its verdict, not its luckiest run
+        number, chosen = race_choice(record, maximize)
+    trial = choose_trial(study, number)
     run = find_run(trial_run_dir(trial, source.study_dir), maximize=maximize)
     link = {
         "study": study.study_name, "storage": display, "number": trial.number,
         "state": trial.state.name, "params": dict(trial.params), "values": trial.values,
         "directions": [d.name.lower() for d in study.directions],
-        "chosen": "--trial" if number is not None else "best trial",
+        "chosen": chosen,
     }
     return run, link
 
@@ -122,7 +128,8 @@ def main(argv: list[str] | None = None) -> int:
             tflite_nms=args.tflite_nms, verbose=args.verbose)
         print(f"exporting {run.run_dir} ({run.checkpoint.name}"
               + (f", {run.chosen_because}" if run.chosen_because else "")
-              + (f"; trial {trial['number']} of study {trial['study']}" if trial else "")
+              + (f"; trial {trial['number']} of study {trial['study']}, {trial['chosen']}"
+                 if trial else "")
               + ")", flush=True)
         record = export_run(run, options, trial,
                             progress=lambda line: print(f"  {line}", flush=True))

@@ -178,6 +178,15 @@ def test_review_shows_the_race_in_the_report_and_the_dashboard_note(toy: Toy) ->
     text = (report / "report.md").read_text()
     assert "## Race" in text and f"verdict: {record['verdict']}" in text
     assert (report / "race.png").stat().st_size > 10_000
+    # sweep.export ships the confirmed winner's best full-length run (the toy has no
+    # run files, so the one-line error names the run it chose).
+    (winner,) = [e for e in confirmed if e["confirmed"]["winner"]]
+    full = [r for r in winner["runs"] if r["steps"] == 4 and r["state"] == "done"]
+    expected = max(full, key=lambda r: r["value"])["trial"]
+    result = subprocess.run([sys.executable, "-m", "sweep.export", "outputs/studies/toy"],
+                            cwd=toy.cwd, capture_output=True, text=True, timeout=300)
+    assert result.returncode == 2
+    assert f"/trial_{expected}: " in last_line(result.stderr), result.stderr
 
 
 def test_a_classic_strategy_gets_the_same_budget_and_confirmation(toy: Toy) -> None:

@@ -12,6 +12,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from tfod_sweep.errors import SweepError
 from tfod_sweep.review.document import Block, Figure, Heading, Text, table
 
 RACE_FILE = "race.png"
@@ -20,6 +21,32 @@ RACE_FILE = "race.png"
 def race_record(user_attrs: dict[str, Any]) -> dict[str, Any] | None:
     record = user_attrs.get("race")
     return record if isinstance(record, dict) and "candidates" in record else None
+
+
+def race_choice(record: dict[str, Any], maximize: bool) -> tuple[int, str]:
+    """The trial a finished race ships, and why: the confirmed winner's best full-length run.
+
+    When no setting beat the baseline beyond the seed noise, the baseline's: that is the
+    race's answer. Among the point's full-length runs (selection and confirmation seeds)
+    the best seed is shipped, as for a trial with several seeds; the verdict rests on the
+    confirmation's mean, not on this run.
+
+    Raises:
+        SweepError: the race has no verdict yet.
+    """
+    if not record.get("complete"):
+        raise SweepError("the race has no verdict yet (its confirmation has not finished): "
+                         "re-run the study to finish it, or pass --trial N")
+    candidates = record["candidates"]
+    winner = next((c for c in candidates if (c["confirmed"] or {}).get("winner")), None)
+    chosen = winner or next(c for c in candidates if c["baseline"])
+    done = [r for r in chosen["runs"] if r["state"] == "done" and r["value"] is not None]
+    full = max(r["steps"] for r in done)
+    pick = max if maximize else min
+    best = pick((r for r in done if r["steps"] == full), key=lambda r: r["value"])
+    why = (f"the race's confirmed winner, candidate {chosen['candidate']}" if winner else
+           "no setting beat the baseline beyond the seed noise, so the baseline")
+    return best["trial"], f"{why}: its best full-length run (seed {best['seed']})"
 
 
 def runs_cell(entry: dict[str, Any]) -> str:
