@@ -115,6 +115,16 @@ def test_an_interrupted_race_resumes_and_keeps_its_runs(toy: Toy) -> None:
     assert not [t for t in trials if t.state == TrialState.RUNNING]
 
 
+def test_a_confirmed_race_says_a_larger_budget_does_not_reopen_it(toy: Toy) -> None:
+    before = len(_race(toy))
+    result = toy.run("hydra.sweeper.budget=120 steps", timeout=240)
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert "has reached its race's confirmation: a larger budget does not reopen" in (
+        result.stdout + result.stderr)
+    assert len(toy.trials()) == before
+    assert "verdict: trial " in result.stdout
+
+
 @pytest.mark.parametrize(("args", "message"), [
     (("hydra.sweeper.race=null",), "hydra.sweeper.budget needs a race"),
     (("hydra.sweeper.seeds_per_trial=2",), "leave seeds_per_trial at 1"),

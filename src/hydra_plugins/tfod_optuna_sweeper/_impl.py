@@ -186,6 +186,12 @@ class SweepRunner:
                 else f"{settings.n_trials} trials")  # a race ends by its budget, not a count
         log.info("study %r: %s in %s, %d worker(s)", settings.study_name, size,
                  self._location.display, settings.n_jobs)
+        if race is not None and not is_extra_worker() and \
+                race.finished(self._study.get_trials(deepcopy=False)):
+            log.warning("study %r has reached its race's confirmation: a larger budget does not "
+                        "reopen the search (its fresh seeds are spent on this verdict); to "
+                        "search longer, start a new study: hydra.sweeper.study_name=<name>",
+                        settings.study_name)
         error: BaseException | None = None
         try:
             with sigterm_as_interrupt():
