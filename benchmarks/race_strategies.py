@@ -32,12 +32,12 @@ import subprocess
 import sys
 import time
 from collections import Counter
-from datetime import datetime
 from pathlib import Path
 
 import optuna
 from determinism import REPO, cpu_name
 
+from hydra_plugins.tfod_optuna_sweeper._race._budget import busy_seconds
 from hydra_plugins.tfod_optuna_sweeper.storage import open_storage, resolve_storage
 
 ONE_SEED = ("hydra.sweeper.race.rungs=[1.0]", "hydra.sweeper.race.max_seeds=1")
@@ -65,26 +65,13 @@ def run(name: str, budget: str, outputs: Path, extra: list[str]) -> float:
     return time.monotonic() - started
 
 
-def busy_seconds(spans: list[tuple[datetime, datetime]]) -> float:
-    """Seconds during which at least one trial ran: a study resumed in a later session
-    counts its sessions, not the hours between them."""
-    total, end = 0.0, None
-    for start, stop in sorted(spans):
-        if end is None or start > end:
-            total += (stop - start).total_seconds()
-            end = stop
-        elif stop > end:
-            total += (stop - end).total_seconds()
-            end = stop
-    return total
-
-
 def row(name: str, outputs: Path) -> str:
     storage = open_storage(resolve_storage(str(outputs / "studies" / "journal.log"), REPO))
     study = optuna.load_study(study_name=name, storage=storage)
     trials = [t for t in study.get_trials(deepcopy=False) if t.datetime_complete]
-    wall = busy_seconds([(t.datetime_start, t.datetime_complete) for t in trials
-                         if t.datetime_start and t.datetime_complete])
+    # Busy time: a study resumed in a later session counts its sessions, not the gap.
+    wall = busy_seconds([(t.datetime_start.timestamp(), t.datetime_complete.timestamp())
+                         for t in trials if t.datetime_start and t.datetime_complete])
     record = study.user_attrs.get("race") or {}
     runs = Counter(f"{r['role']}@{r['steps']}" for c in record.get("candidates", [])
                    for r in c["runs"] if r["state"] == "done")

@@ -21,17 +21,29 @@ def linear(true_mean: float, seed: int, steps: int, noise: Sequence[float] = (0.
 
 def simulate(means: Sequence[float], value: Value, budget: Budget,
              settings: RaceSettings = SETTINGS, max_trials: int = 200,
-             seconds_per_step: float = 1.0, overhead: float = 10.0) -> list[Run]:
-    """Run the race sequentially; the first point is the baseline, as an enqueued one.
+             seconds_per_step: float = 1.0, overhead: float = 10.0,
+             workers: int = 1) -> list[Run]:
+    """Run the race on ``workers`` workers sharing one clock; the first point is the
+    baseline, as an enqueued one.
 
-    Each run takes ``overhead`` seconds plus ``seconds_per_step`` per step it trains.
+    Each run takes ``overhead`` seconds plus ``seconds_per_step`` per step it trains. A
+    trial plans from the runs that ended before it starts; the others are pending. A
+    worker given nothing to run retires, as a real one does.
     """
-    runs: list[Run] = []
+    ended: list[tuple[float, Run]] = []
+    free = [0.0] * workers
     truth: dict[int, float] = {}
     for trial in range(max_trials):
-        decision = plan(runs, settings, CostModel.learn(budget, 1, runs))
+        now = min(free)
+        if now == float("inf"):
+            return [run for _, run in sorted(ended, key=lambda item: item[1].trial)]
+        slot = free.index(now)
+        runs = sorted((run if end <= now else Run(run.trial, run.assignment, RunState.PENDING)
+                       for end, run in ended), key=lambda r: r.trial)
+        decision = plan(runs, settings, CostModel.learn(budget, runs))
         if decision.assignment is None:
-            return runs
+            free[slot] = float("inf")
+            continue
         assignment: Assignment = decision.assignment
         if decision.new_point:
             truth[trial] = means[len(truth) % len(means)]
@@ -40,6 +52,8 @@ def simulate(means: Sequence[float], value: Value, budget: Budget,
                                     dropped=assignment.dropped)
         result = value(truth[assignment.candidate], assignment.seed, assignment.steps)
         train = seconds_per_step * (assignment.steps - assignment.start)
-        runs.append(Run(trial, assignment, RunState.DONE, result, seconds=overhead + train,
-                        train_seconds=train))
+        run = Run(trial, assignment, RunState.DONE, result, seconds=overhead + train,
+                  train_seconds=train, started=now)
+        ended.append((now + run.seconds, run))  # type: ignore[operator]
+        free[slot] = now + overhead + train
     raise AssertionError(f"the race did not end within {max_trials} trials")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections import Counter
 
-from hydra_plugins.tfod_optuna_sweeper._race._budget import Budget, parse_budget
+from hydra_plugins.tfod_optuna_sweeper._race._budget import Budget, busy_seconds, parse_budget
 from hydra_plugins.tfod_optuna_sweeper._race._model import CONFIRM, SEARCH
 from hydra_plugins.tfod_optuna_sweeper._race._verdict import verdict
 from tests.race.simulate import SETTINGS, linear, simulate
@@ -94,6 +94,19 @@ def test_a_time_budget_holds_confirmation_included() -> None:
         assert any(r.assignment.role == CONFIRM for r in runs)
 
 
+def test_two_workers_spend_the_time_budget_as_wall_time() -> None:
+    # The budget is wall time: two workers share it, so the race prices a run at half
+    # its length (measured from its own runs, not from a worker count it is told) and
+    # searches until the budget, not half of it, is spent.
+    runs = simulate([0.4, 0.8, 0.6], _value, parse_budget("30m"), workers=2)
+    wall = busy_seconds([(r.started, r.started + r.seconds) for r in runs])  # type: ignore[operator]
+    # Running runs are priced at their share of the workers, so the last ones' tail may
+    # pass the budget by a little: here 10 s of 1800.
+    assert 0.85 * 30 * 60 <= wall <= 1.02 * 30 * 60
+    assert any(r.assignment.role == CONFIRM for r in runs)
+    assert sum(r.seconds or 0.0 for r in runs) > 1.5 * wall  # they did run side by side
+
+
 def test_the_lower_bound_ranks_a_steady_candidate_above_a_scattered_one() -> None:
     from hydra_plugins.tfod_optuna_sweeper._race._model import Assignment, Run, RunState
     from hydra_plugins.tfod_optuna_sweeper._race._plan import Race
@@ -126,3 +139,28 @@ def test_a_drop_survives_a_retried_run_that_carries_an_older_list() -> None:
     retry = replace(runs[0], trial=len(runs), assignment=replace(runs[0].assignment, dropped={}))
     race = Race([*runs, retry], SETTINGS)
     assert set(race.dropped) >= set(runs[dropped_at].assignment.dropped)
+
+
+def _confirm_run(trial: int, candidate: int, seed: int, value: float | None,
+                 baseline: bool = False):
+    from hydra_plugins.tfod_optuna_sweeper._race._model import Assignment, Run, RunState
+
+    state = RunState.FAILED if value is None else RunState.DONE
+    return Run(trial, Assignment(candidate, seed, 100, role=CONFIRM, baseline=baseline),
+               state, value)
+
+
+def test_a_confirmation_run_that_crashes_ends_the_verdict_without_certifying_it() -> None:
+    # Candidate 5 is far ahead on the seeds it finished, but diverged on seed 1001: the
+    # verdict is complete (nothing is left to run) and does not certify it.
+    runs = [_confirm_run(10, 5, 1000, 0.80), _confirm_run(11, 0, 1000, 0.40, baseline=True),
+            _confirm_run(12, 5, 1001, None), _confirm_run(13, 0, 1001, 0.42, baseline=True),
+            _confirm_run(14, 5, 1002, 0.82), _confirm_run(15, 0, 1002, 0.41, baseline=True)]
+    result = verdict(runs, (5, 0), expected_seeds=3)
+    assert result.complete and result.winner is None
+    assert result.text == ("no setting beats the baseline beyond the seed noise; trial 5 "
+                           "crashed on fresh seed(s) 1001, so it is not certified")
+    # The same values without the crash certify it.
+    runs[2] = _confirm_run(12, 5, 1001, 0.81)
+    result = verdict(runs, (5, 0), expected_seeds=3)
+    assert result.complete and result.winner is not None and result.winner.candidate == 5

@@ -169,7 +169,7 @@ class SweepRunner:
             raise SweeperError(str(exc)) from None
         race = None
         if settings.race is not None:
-            race = RaceClaims(settings.race, settings.directions[0], settings.n_jobs,
+            race = RaceClaims(settings.race, settings.directions[0],
                               points[0] if points else None)
         claimer = Claimer(self._study, self._location.claim_lock, settings, space, parser, race)
         sweep_dir = Path(str(self._config.hydra.sweep.dir)).absolute()
@@ -318,7 +318,7 @@ class SweepRunner:
             if self._settings.race is not None:
                 sign = 1.0 if self._settings.directions[0] == "maximize" else -1.0
                 record = race_record(self._study.get_trials(deepcopy=False),
-                                     self._settings.race, sign, self._settings.n_jobs)
+                                     self._settings.race, sign)
             text = summary(self._study, self._location, self._settings.n_trials,
                            self._artifact_dir, record)
         except Exception as exc:

@@ -69,11 +69,10 @@ def _first_runs_only(trial: FrozenTrial) -> bool:
 class RaceClaims:
     """The race as seen by one worker of the study."""
 
-    def __init__(self, setup: RaceSetup, direction: str, workers: int,
+    def __init__(self, setup: RaceSetup, direction: str,
                  baseline: dict[str, Any] | None) -> None:
         self.setup = setup
         self.sign = 1.0 if direction == "maximize" else -1.0
-        self.workers = workers
         #: The first enqueued point (normalised): the candidate every winner must beat.
         self.baseline = baseline
 
@@ -135,7 +134,7 @@ class RaceClaims:
     def _plan(self, trials: Sequence[FrozenTrial], own: FrozenTrial,
               lag: int) -> Assignment | None:
         runs = runs_before(trials, own.number, lag, self.sign)
-        cost = CostModel.learn(self.setup.budget, self.workers, runs)
+        cost = CostModel.learn(self.setup.budget, runs)
         decision = plan(runs, self.setup.settings, cost)
         fixed = own.system_attrs.get(FIXED_PARAMS)
         if fixed is not None:  # an enqueued point: a new candidate, whatever comes next

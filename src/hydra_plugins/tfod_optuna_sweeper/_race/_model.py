@@ -86,6 +86,8 @@ class Run:
     #: Wall seconds of the trial and seconds spent in training steps (cost model).
     seconds: float | None = None
     train_seconds: float | None = None
+    #: When the trial started (POSIX seconds): the study's busy time and concurrency.
+    started: float | None = None
 
 
 @dataclass(frozen=True)

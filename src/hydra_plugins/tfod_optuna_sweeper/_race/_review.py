@@ -30,8 +30,7 @@ def _dropped_at(runs: Sequence[Run], candidate: int) -> int | None:
     return next((r.trial for r in runs if candidate in r.assignment.dropped), None)
 
 
-def race_record(trials: Sequence[FrozenTrial], setup: RaceSetup, sign: float,
-                workers: int) -> dict[str, Any]:
+def race_record(trials: Sequence[FrozenTrial], setup: RaceSetup, sign: float) -> dict[str, Any]:
     """Everything the review shows of the race, in the objective's own sense."""
     runs = all_runs(trials, sign)
     settings = setup.settings
@@ -62,6 +61,7 @@ def race_record(trials: Sequence[FrozenTrial], setup: RaceSetup, sign: float,
             interval = item.interval
             entry["confirmed"] = {
                 "mean": sign * item.mean, "std": item.std, "n": len(item.values),
+                "failed_seeds": list(item.failed_seeds),
                 "winner": result is not None and result.winner is not None
                 and result.winner.candidate == candidate,
                 **({} if interval is None else {
@@ -70,7 +70,7 @@ def race_record(trials: Sequence[FrozenTrial], setup: RaceSetup, sign: float,
                     "high": max(sign * interval.low, sign * interval.high),
                     "standard_errors": interval.standard_errors})}
         candidates.append(entry)
-    spent = CostModel.learn(setup.budget, workers, runs).spent(runs)
+    spent = CostModel.learn(setup.budget, runs).spent(runs)
     return {
         "verdict": result.text if result else "none yet (the confirmation has not started)",
         "complete": bool(result and result.complete),

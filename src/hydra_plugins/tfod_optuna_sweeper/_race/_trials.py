@@ -51,12 +51,15 @@ def runs_before(trials: Sequence[FrozenTrial], number: int, lag: int, sign: floa
         elif trial.state == TrialState.COMPLETE:
             runs.append(Run(trial.number, assignment, RunState.DONE, sign * float(trial.value),
                             curve=dict(trial.intermediate_values), seconds=_seconds(trial),
-                            train_seconds=_float(trial.user_attrs.get(TRAIN_SECONDS))))
+                            train_seconds=_float(trial.user_attrs.get(TRAIN_SECONDS)),
+                            started=_started(trial)))
         elif trial.state == TrialState.PRUNED:
             runs.append(Run(trial.number, assignment, RunState.PRUNED,
-                            curve=dict(trial.intermediate_values), seconds=_seconds(trial)))
+                            curve=dict(trial.intermediate_values), seconds=_seconds(trial),
+                            started=_started(trial)))
         else:
-            runs.append(Run(trial.number, assignment, RunState.FAILED, seconds=_seconds(trial)))
+            runs.append(Run(trial.number, assignment, RunState.FAILED, seconds=_seconds(trial),
+                            started=_started(trial)))
     return runs
 
 
@@ -69,6 +72,10 @@ def _seconds(trial: FrozenTrial) -> float | None:
     if trial.datetime_start is None or trial.datetime_complete is None:
         return None
     return (trial.datetime_complete - trial.datetime_start).total_seconds()
+
+
+def _started(trial: FrozenTrial) -> float | None:
+    return None if trial.datetime_start is None else trial.datetime_start.timestamp()
 
 
 def _float(value: object) -> float | None:

@@ -5,6 +5,9 @@ are biased upwards (the winner's curse); only runs on seeds no decision used can
 whether a setting beats the baseline. Each confirmed candidate is compared with the
 baseline by Welch's interval; with several candidates the level is Bonferroni-corrected,
 so "beats the baseline" holds for the family, not just for the luckiest comparison.
+
+A confirmation run that crashed for good (a loss that diverged) is an outcome, not a gap:
+a setting that fails on a fresh seed is not certified, and the verdict says so.
 """
 
 from __future__ import annotations
@@ -29,6 +32,8 @@ class Confirmed:
     values: dict[int, float]
     baseline: bool
     interval: Interval | None = None
+    #: Fresh seeds on which its run crashed for good (e.g. the loss diverged).
+    failed_seeds: tuple[int, ...] = ()
 
     @property
     def mean(self) -> float:
@@ -40,7 +45,7 @@ class Confirmed:
 
     @property
     def beats_baseline(self) -> bool:
-        return self.interval is not None and self.interval.low > 0.0
+        return self.interval is not None and self.interval.low > 0.0 and not self.failed_seeds
 
 
 @dataclass(frozen=True)
@@ -56,6 +61,12 @@ def _values(runs: Sequence[Run], candidate: int) -> dict[int, float]:
     return {r.assignment.seed: float(r.value) for r in runs
             if r.assignment.role == CONFIRM and r.assignment.candidate == candidate
             and r.state == RunState.DONE and r.value is not None}
+
+
+def _failed(runs: Sequence[Run], candidate: int) -> tuple[int, ...]:
+    return tuple(sorted(r.assignment.seed for r in runs
+                        if r.assignment.role == CONFIRM and r.assignment.candidate == candidate
+                        and r.state == RunState.FAILED))
 
 
 def verdict(runs: Sequence[Run], confirm_set: Sequence[int], expected_seeds: int,
@@ -74,10 +85,10 @@ def verdict(runs: Sequence[Run], confirm_set: Sequence[int], expected_seeds: int
     for candidate in others:
         values = _values(runs, candidate)
         interval = welch_interval(list(values.values()), list(base.values()), corrected)
-        confirmed.append(Confirmed(candidate, values, False, interval))
+        confirmed.append(Confirmed(candidate, values, False, interval, _failed(runs, candidate)))
     if baseline_id is not None:
-        confirmed.append(Confirmed(baseline_id, base, True))
-    complete = all(len(c.values) >= expected_seeds for c in confirmed)
+        confirmed.append(Confirmed(baseline_id, base, True, None, _failed(runs, baseline_id)))
+    complete = all(len(c.values) + len(c.failed_seeds) >= expected_seeds for c in confirmed)
     winners = sorted((c for c in confirmed if c.beats_baseline), key=lambda c: -c.mean)
     winner = winners[0] if winners else None
     return Verdict(tuple(confirmed), winner, _text(confirmed, winner, base, complete, corrected,
@@ -94,8 +105,12 @@ def _text(confirmed: Sequence[Confirmed], winner: Confirmed | None, base: dict[i
         return "no verdict: the baseline has no confirmation runs"
     if not complete:
         return "no verdict yet: the confirmation runs are not all finished (re-run to resume)"
+    crashed = "".join(
+        f"; trial {c.candidate} crashed on fresh seed(s) "
+        f"{', '.join(map(str, c.failed_seeds))}, so it is not certified"
+        for c in confirmed if c.failed_seeds and not c.baseline)
     if winner is None:
-        return "no setting beats the baseline beyond the seed noise"
+        return "no setting beats the baseline beyond the seed noise" + crashed
     interval = winner.interval
     assert interval is not None
     low, high = sorted((_shown(interval.low, sign), _shown(interval.high, sign)))
