@@ -29,58 +29,69 @@ from hydra_plugins.tfod_optuna_sweeper._optuna_private import storage_of
 
 log = logging.getLogger(__name__)
 
+Show = Callable[[list[FrozenTrial]], list[FrozenTrial]]
+"""Rewrites the history a sampler sees (trials below the cutoff, every state)."""
+
 
 class HistoryView(optuna.study.Study):
-    """The study as trial ``own`` may see it: trials below ``cutoff``, and itself."""
+    """The study as trial ``own`` may see it: trials below ``cutoff``, and itself.
+
+    ``show`` may rewrite that history (it gets every state, so it can read crashes); the
+    caller's state filter applies after it.
+    """
 
     def __init__(self, study: optuna.Study, cutoff: int, own: int,
-                 keep: Callable[[FrozenTrial], bool] | None = None) -> None:
+                 show: Show | None = None) -> None:
         super().__init__(study_name=study.study_name, storage=storage_of(study),
                          sampler=study.sampler, pruner=study.pruner)
         self._cutoff = cutoff
         self._own = own
-        self._keep = keep
+        self._show = show
 
-    def _visible(self, trials: list[FrozenTrial]) -> list[FrozenTrial]:
-        keep = self._keep
-        return [t for t in trials if t.number == self._own or (
-            t.number < self._cutoff and (keep is None or keep(t)))]
+    def _visible(self, trials: list[FrozenTrial],
+                 states: Container[TrialState] | None) -> list[FrozenTrial]:
+        history = [t for t in trials if t.number < self._cutoff]
+        if self._show is not None:
+            history = self._show(history)
+        own = [t for t in trials if t.number == self._own]
+        return [t for t in history + own if states is None or t.state in states]
 
     def get_trials(self, deepcopy: bool = True,
                    states: Container[TrialState] | None = None) -> list[FrozenTrial]:
-        return self._visible(super().get_trials(deepcopy=deepcopy, states=states))
+        return self._visible(super().get_trials(deepcopy=deepcopy), states)
 
     def _get_trials(self, deepcopy: bool = True, states: Container[TrialState] | None = None,
                     use_cache: bool = False) -> list[FrozenTrial]:
-        return self._visible(super()._get_trials(deepcopy=deepcopy, states=states,
-                                                 use_cache=use_cache))
+        return self._visible(super()._get_trials(deepcopy=deepcopy, use_cache=use_cache),
+                             states)
 
 
 class _Views:
     """One view per trial number, so a trial's many sampler calls build it once."""
 
-    def __init__(self, lag: int, keep: Callable[[FrozenTrial], bool] | None = None) -> None:
+    def __init__(self, lag: int, show: Show | None = None) -> None:
         self._lag = lag
-        self._keep = keep
+        self._show = show
         self._cache: dict[int, HistoryView] = {}
 
     def __call__(self, study: optuna.Study, trial: FrozenTrial) -> HistoryView:
         if trial.number not in self._cache:
             self._cache[trial.number] = HistoryView(study, trial.number - self._lag,
-                                                    trial.number, self._keep)
+                                                    trial.number, self._show)
         return self._cache[trial.number]
 
 
 class LaggedSampler(optuna.samplers.BaseSampler):
     """``base``, shown each trial's history view instead of the whole study.
 
-    ``keep`` hides further trials from it (a race shows only each point's first run).
+    ``show`` rewrites that history (a race shows each point's first run, and a point that
+    crashed later as the worst seen).
     """
 
     def __init__(self, base: optuna.samplers.BaseSampler, lag: int,
-                 keep: Callable[[FrozenTrial], bool] | None = None) -> None:
+                 show: Show | None = None) -> None:
         self._base = base
-        self._view = _Views(lag, keep)
+        self._view = _Views(lag, show)
 
     def infer_relative_search_space(
         self, study: optuna.Study, trial: FrozenTrial

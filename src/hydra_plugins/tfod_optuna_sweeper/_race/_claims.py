@@ -8,6 +8,7 @@ stop step and the checkpoint to continue.
 
 from __future__ import annotations
 
+import copy
 import logging
 import time
 from collections.abc import Callable, Sequence
@@ -24,11 +25,12 @@ from hydra_plugins.tfod_optuna_sweeper._history import LaggedSampler
 from hydra_plugins.tfod_optuna_sweeper._optuna_private import FIXED_PARAMS, storage_of, trial_id_of
 from hydra_plugins.tfod_optuna_sweeper._race._budget import CostModel
 from hydra_plugins.tfod_optuna_sweeper._race._config import RaceSetup
-from hydra_plugins.tfod_optuna_sweeper._race._model import CONFIRM, Assignment
+from hydra_plugins.tfod_optuna_sweeper._race._model import CONFIRM, Assignment, RunState
 from hydra_plugins.tfod_optuna_sweeper._race._plan import plan
 from hydra_plugins.tfod_optuna_sweeper._race._trials import (
     ASSIGNMENT,
     RACE,
+    all_runs,
     assignment_of,
     runs_before,
 )
@@ -59,11 +61,37 @@ class FixedSampler(optuna.samplers.BaseSampler):
         return self._params[param_name]
 
 
-def _first_runs_only(trial: FrozenTrial) -> bool:
-    """The sampler learns from each candidate's first run (one point, first rung, first
-    seed), so every point it sees was measured the same way."""
+def _first_run(trial: FrozenTrial) -> bool:
     assignment = assignment_of(trial)
     return assignment is not None and assignment.candidate == trial.number
+
+
+def sampler_history(sign: float) -> Callable[[list[FrozenTrial]], list[FrozenTrial]]:
+    """What the sampler learns from: each point's first run (one point, first rung, first
+    seed), so every point it sees was measured the same way.
+
+    A point with a run that crashed for good (its loss diverged on another seed, or at full
+    length) shows as the worst first run seen: the sampler then steers away from it, as
+    the race has. Left as it was, its first run's often fine value would draw the
+    sampler back to the region that crashes.
+    """
+    def show(history: list[FrozenTrial]) -> list[FrozenTrial]:
+        crashed = {r.assignment.candidate for r in all_runs(history, sign)
+                   if r.state == RunState.FAILED}
+        firsts = [t for t in history if _first_run(t)]
+        fine = [sign * t.value for t in firsts  # type: ignore[operator]
+                if t.state == TrialState.COMPLETE and t.number not in crashed]
+        shown = []
+        for trial in firsts:
+            if trial.number not in crashed:
+                shown.append(trial)
+            elif fine:
+                worst = copy.copy(trial)
+                worst.state, worst.values = TrialState.COMPLETE, [sign * min(fine)]
+                shown.append(worst)
+        return shown
+
+    return show
 
 
 class RaceClaims:
@@ -115,7 +143,7 @@ class RaceClaims:
             storage_of(study).set_trial_system_attr(trial_id_of(trial), ASSIGNMENT, attr)
             trial.set_user_attr(RACE, attr)
         if assignment.candidate == trial.number:
-            study.sampler = LaggedSampler(sampler, lag, keep=_first_runs_only)
+            study.sampler = LaggedSampler(sampler, lag, show=sampler_history(self.sign))
         else:
             first = next(t for t in trials if t.number == assignment.candidate)
             study.sampler = FixedSampler(dict(first.params))
