@@ -49,3 +49,10 @@ def test_a_minimised_objective_ships_the_lowest_run() -> None:
 def test_a_race_without_a_verdict_names_what_to_do() -> None:
     with pytest.raises(SweepError, match="no verdict yet .* pass --trial N"):
         race_choice(_record(winner=True, complete=False), maximize=True)
+
+
+def test_a_confirmed_cell_names_the_seeds_it_crashed_on() -> None:
+    from tfod_sweep.review.race import confirmed_cell
+
+    cell = confirmed_cell({"mean": 0.5, "std": 0.1, "n": 2, "failed_seeds": [1001]})
+    assert cell == "0.5000 ± 0.1000 (n = 2); crashed on seed(s) 1001"

@@ -63,6 +63,8 @@ def confirmed_cell(confirmed: dict[str, Any] | None) -> str:
     if "delta" in confirmed:
         text += (f"; {confirmed['delta']:+.4f} vs baseline, {confirmed['level']:.1%} CI "
                  f"[{confirmed['low']:.4f}, {confirmed['high']:.4f}]")
+    if confirmed.get("failed_seeds"):
+        text += f"; crashed on seed(s) {', '.join(map(str, confirmed['failed_seeds']))}"
     return text + (" (winner)" if confirmed.get("winner") else "")
 
 
