@@ -1,4 +1,4 @@
-"""Which run a finished race ships: values built here, so every choice is known."""
+"""The race in review: which run a finished race ships, and how a confirmation reads."""
 
 from __future__ import annotations
 
