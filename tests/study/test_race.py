@@ -187,6 +187,7 @@ def test_review_shows_the_race_in_the_report_and_the_dashboard_note(toy: Toy) ->
     assert result.returncode == 0, result.stderr
     text = (report / "report.md").read_text()
     assert "## Race" in text and f"verdict: {record['verdict']}" in text
+    assert f"the race's confirmed winner, candidate {record['verdict'].split()[1]}:" in text
     assert (report / "race.png").stat().st_size > 10_000
     # sweep.export ships the confirmed winner's best full-length run (the toy has no
     # run files, so the one-line error names the run it chose).

@@ -14,9 +14,11 @@ import math
 from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import optuna
 
+from tfod_sweep.errors import SweepError
 from tfod_sweep.metric_names import INFERENCE_METRICS
 from tfod_sweep.review import study_plots
 from tfod_sweep.review.document import Block, Document, Figure, Heading, Note, Text, table
@@ -24,7 +26,7 @@ from tfod_sweep.review.evidence import best_run_evidence
 from tfod_sweep.review.logbook import logbook_table_data, short_metric_name
 from tfod_sweep.review.pareto import pareto_blocks, pareto_numbers
 from tfod_sweep.review.plots import Curve, learning_curves
-from tfod_sweep.review.race import race_blocks, race_record
+from tfod_sweep.review.race import race_blocks, race_choice, race_record
 from tfod_sweep.review.trials import (
     TrialRow,
     best_row,
@@ -76,8 +78,18 @@ def _trials_table(rows: list[TrialRow], targets: list[str]) -> Block:
     return table("Trials", headers, cells)
 
 
+def _race_pick(race: dict[str, Any], rows: list[TrialRow], maximize: bool,
+               best: TrialRow | None) -> tuple[TrialRow | None, str]:
+    """The run a race ships (as sweep.export picks it), and the reason, for the summary."""
+    try:
+        number, why = race_choice(race, maximize)
+    except SweepError:
+        return best, "best run so far (the race has no verdict yet)"
+    return next((row for row in rows if row.name == f"trial_{number}"), best), why
+
+
 def _summary(study: optuna.Study, rows: list[TrialRow], storage: str,
-             best: TrialRow | None) -> Text:
+             best: TrialRow | None, why: str = "best") -> Text:
     counts = Counter(row.state for row in rows)
     states = ", ".join(f"{state} {counts[state]}" for state in _STATE_ORDER if counts[state])
     directions = [direction.name.lower() for direction in study.directions]
@@ -86,7 +98,7 @@ def _summary(study: optuna.Study, rows: list[TrialRow], storage: str,
              f"trial{'s' * (len(rows) != 1)}: {states or 'none'}"]
     if best is not None:
         params = ", ".join(f"{k}={format_param(v)}" for k, v in best.params.items())
-        lines.append(f"best: {best.name}, {format_value(best.seed_values)}, {params}")
+        lines.append(f"{why}: {best.name}, {format_value(best.seed_values)}, {params}")
     if len(directions) > 1:
         front = ", ".join(f"trial_{number}" for number in pareto_numbers(study))
         lines.append(f"Pareto-optimal: {front or 'none yet'}")
@@ -179,9 +191,12 @@ def study_document(study: optuna.Study, out: Path, *, storage: str,
     names = objective_names(study, target)
     rows = trial_rows(study, study_dir)
     best = None if multi else best_row(rows, maximize)
-    doc = Document(f"Study {study.study_name}")
-    doc.add(_summary(study, rows, storage, best), _trials_table(rows, names))
     race = race_record(study.user_attrs)
+    why = "best"
+    if race is not None and not multi:  # a race's answer is its verdict, not its best run
+        best, why = _race_pick(race, rows, maximize, best)
+    doc = Document(f"Study {study.study_name}")
+    doc.add(_summary(study, rows, storage, best, why), _trials_table(rows, names))
     if multi:
         doc.add(*pareto_blocks(study, rows, names, out))
     elif race is not None:  # a race's answer comes from its confirmation, not the best run
