@@ -127,10 +127,12 @@ dashboard: install
 	@mkdir -p $(ARTIFACTS)
 	$(VENV)/bin/optuna-dashboard '$(STORAGE)' --artifact-dir '$(ARTIFACTS)' --host 127.0.0.1 --port $(DASHBOARD_PORT)
 
-# docs/dashboard.png for the README: a toy study's best trial, in headless Chromium.
+# A toy study's best trial in optuna-dashboard, in headless Chromium (docs/dashboard.png
+# itself is a real race's trial: the command is in docs/studies.md).
 dashboard-screenshot: install chromium
 	$(PY) -m tests.dashboard.screenshot --out docs/dashboard.png
 
-# The README's picture of a study report (a toy study, rendered in headless Chromium).
+# A toy study's report in headless Chromium (docs/report.png itself is a real race's Race
+# section: the command is in docs/studies.md).
 report-screenshot: install chromium
 	$(PY) -m tests.report.screenshot --out docs/report.png

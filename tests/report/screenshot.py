@@ -2,6 +2,7 @@
 
     python -m tests.report.screenshot --out docs/report.png          # a toy study
     python -m tests.report.screenshot --report outputs/studies/focal_depth/report --out my.png
+    python -m tests.report.screenshot --report ... --section race   # from the Race section
 
 Without ``--report`` it runs the report tests' toy study (7 trials with evidence, no
 TensorFlow, seconds) in a temporary folder and reports on it with `python -m
@@ -40,8 +41,25 @@ def toy_report(folder: Path) -> Path:
     return study_dir / "report"
 
 
-def take(report: Path, out: Path, width: int, height: int, scale_to: int) -> Path:
-    """Screenshot the top `height` pixels of `report`/index.html into `out`."""
+def _from_section(page: Path, section: str | None, scratch: Path) -> Path:
+    """`page`, or a copy beside it that keeps its title and starts at heading `section`
+    (beside it, so the pictures' relative paths still resolve)."""
+    if section is None:
+        return page
+    html = page.read_text()
+    start = html.find(f'<h2 id="{section}"')
+    title_end = html.find("</h1>")
+    if start < 0 or title_end < 0:
+        raise SystemExit(f"error: {page} has no section {section!r}")
+    copy = page.with_name(f".{scratch.name}-{section}.html")
+    copy.write_text(html[:title_end + len("</h1>")] + html[start:])
+    return copy
+
+
+def take(report: Path, out: Path, width: int, height: int, scale_to: int,
+         section: str | None = None) -> Path:
+    """Screenshot `height` pixels of `report`/index.html into `out`: its top, or from the
+    heading whose id is `section` (e.g. race, learning-curves)."""
     page = (report / "index.html").resolve()
     if not page.is_file():
         raise SystemExit(f"error: {page}: no such file (run python -m sweep.report first)")
@@ -52,9 +70,10 @@ def take(report: Path, out: Path, width: int, height: int, scale_to: int) -> Pat
         subprocess.run(
             [str(CHROMIUM), "--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars",
              f"--user-data-dir={scratch}/profile", f"--window-size={width},{height}",
-             f"--screenshot={raw}", page.as_uri()],
+             f"--screenshot={raw}", _from_section(page, section, Path(scratch)).as_uri()],
             check=True, capture_output=True, timeout=120)
         picture = Image.open(raw).convert("RGB")
+        page.with_name(f".{Path(scratch).name}-{section}.html").unlink(missing_ok=True)
     save_small_png(picture, out, scale_to)
     return out
 
@@ -66,10 +85,12 @@ def main(args: list[str] | None = None) -> int:
     parser.add_argument("--width", type=int, default=1100)
     parser.add_argument("--height", type=int, default=1250)
     parser.add_argument("--scale-to", type=int, default=900, help="width of the saved PNG")
+    parser.add_argument("--section", help="start at this heading id (default: the top)")
     options = parser.parse_args(args)
     with tempfile.TemporaryDirectory(prefix="tfod-toy-report-") as folder:
         report = options.report or toy_report(Path(folder))
-        out = take(report, options.out, options.width, options.height, options.scale_to)
+        out = take(report, options.out, options.width, options.height, options.scale_to,
+                   options.section)
     print(f"{out}: {out.stat().st_size // 1024} KB")
     return 0
 
