@@ -46,9 +46,9 @@ def main(argv: list[str] | None = None) -> None:
     command = args.command[1:] if args.command[:1] == ["--"] else args.command
     if not command:
         parser.error("give the command to run after --")
-    env = {**os.environ, **KINDS[args.kind]()}
-    print(" ".join(f"{k}={v!r}" for k, v in KINDS[args.kind]().items()), file=sys.stderr)
-    os.execvpe(command[0], command, env)
+    switches = KINDS[args.kind]()
+    print(" ".join(f"{k}={v!r}" for k, v in switches.items()), file=sys.stderr)
+    os.execvpe(command[0], command, {**os.environ, **switches})
 
 
 if __name__ == "__main__":

@@ -99,8 +99,9 @@ class Claimer:
         trials = self._study.get_trials(deepcopy=False)
         failed = failed_trials(trials)
         size, of = self._settings.n_trials, "n_trials"
-        if self._race is not None and len(slot_trials(trials)) > size:
-            size, of = len(slot_trials(trials)), "the race's trials"
+        made = len(slot_trials(trials))
+        if self._race is not None and made > size:
+            size, of = made, "the race's trials"
         allowed = max_failures(size, self._settings.max_failure_rate)
         if len(failed) > allowed:
             last = failed[-1]
