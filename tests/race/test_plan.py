@@ -5,7 +5,14 @@ from __future__ import annotations
 from collections import Counter
 
 from hydra_plugins.tfod_optuna_sweeper._race._budget import Budget, busy_seconds, parse_budget
-from hydra_plugins.tfod_optuna_sweeper._race._model import CONFIRM, SEARCH
+from hydra_plugins.tfod_optuna_sweeper._race._model import (
+    CONFIRM,
+    SEARCH,
+    Assignment,
+    Run,
+    RunState,
+)
+from hydra_plugins.tfod_optuna_sweeper._race._plan import confirmation_of
 from hydra_plugins.tfod_optuna_sweeper._race._verdict import verdict
 from tests.race.simulate import SETTINGS, linear, simulate
 
@@ -164,3 +171,19 @@ def test_a_confirmation_run_that_crashes_ends_the_verdict_without_certifying_it(
     runs[2] = _confirm_run(12, 5, 1001, 0.81)
     result = verdict(runs, (5, 0), expected_seeds=3)
     assert result.complete and result.winner is not None and result.winner.candidate == 5
+
+
+def test_the_baseline_joins_a_confirmation_fixed_before_it_ran() -> None:
+    # A study resumed after its enqueued baseline's first run was stopped: the baseline
+    # (candidate 9) ran only after the confirmation set (5,) was fixed.
+    runs = [
+        Run(5, Assignment(5, 0, 100), RunState.DONE, 0.7),
+        Run(7, Assignment(5, 1000, 100, role=CONFIRM, confirm_set=(5,)), RunState.DONE, 0.6),
+        Run(9, Assignment(9, 0, 100, baseline=True), RunState.DONE, 0.4),
+    ]
+    assert confirmation_of(runs) == (5, 9)
+    assert confirmation_of(runs[:2]) == (5,)  # no baseline known: nothing to add
+    assert confirmation_of([runs[0], runs[2]]) is None  # not confirming yet
+    fixed = [*runs[:1], Run(7, Assignment(5, 1000, 100, role=CONFIRM, confirm_set=(5, 9)),
+                            RunState.DONE, 0.6), runs[2]]
+    assert confirmation_of(fixed) == (5, 9)

@@ -115,6 +115,33 @@ def test_an_interrupted_race_resumes_and_keeps_its_runs(toy: Toy) -> None:
     assert not [t for t in trials if t.state == TrialState.RUNNING]
 
 
+@pytest.mark.long  # ~30 s: a race stopped in its baseline's first run, then resumed
+def test_a_race_stopped_in_its_baselines_first_run_resumes_with_its_baseline(
+        toy: Toy) -> None:
+    toy.search = "race"
+    args = ("seconds_per_step=0.5",)
+    proc = toy.start(*args)
+
+    def baseline_running() -> bool:
+        return any(t.state == TrialState.RUNNING and t.params.get("x") == 0.3
+                   for t in toy.trials())
+
+    wait_for(baseline_running, "the baseline's first run", deadline=60)
+    proc.send_signal(signal.SIGINT)
+    assert proc.wait(timeout=30) != 0
+    stopped = [t for t in toy.trials() if t.state == TrialState.FAIL]
+    assert [t.params["x"] for t in stopped if t.params.get("x") == 0.3] == [0.3]
+
+    result = toy.run(timeout=240)
+    assert result.returncode == 0, result.stderr[-3000:]
+    runs = [a for _, a in _assignments(toy.trials())]
+    baseline = {a.candidate for a in runs if a.baseline}
+    assert len(baseline) == 1 and baseline != {stopped[0].number}
+    assert {a.seed for a in runs if a.baseline and a.role == CONFIRM} == {1000, 1001}
+    assert " beats the baseline by +" in next(
+        line for line in result.stdout.splitlines() if line.startswith("verdict:"))
+
+
 def test_a_confirmed_race_says_a_larger_budget_does_not_reopen_it(toy: Toy) -> None:
     before = len(_race(toy))
     result = toy.run("hydra.sweeper.budget=120 steps", timeout=240)

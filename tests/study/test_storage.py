@@ -11,7 +11,12 @@ from optuna.distributions import FloatDistribution
 from optuna.trial import TrialState
 
 from hydra_plugins.tfod_optuna_sweeper._attrs import DISCARDED, FAIL_REASON, HEARTBEAT, INTERRUPTED
-from hydra_plugins.tfod_optuna_sweeper._budget import failed_trials, max_failures, slot_trials
+from hydra_plugins.tfod_optuna_sweeper._budget import (
+    failed_trials,
+    holds_point,
+    max_failures,
+    slot_trials,
+)
 from hydra_plugins.tfod_optuna_sweeper._heartbeat import reap_stale_trials
 from hydra_plugins.tfod_optuna_sweeper._storages._location import (
     DEFAULT_STORAGE,
@@ -123,6 +128,20 @@ def test_slots_and_failures_follow_the_documented_rules() -> None:
     assert max_failures(8, 0.25) == 2
     assert max_failures(10, 0.3) == 3
     assert max_failures(4, 0.0) == 0
+
+
+def test_a_point_stopped_by_the_user_is_not_held_so_it_is_queued_again() -> None:
+    point = {"x": 0.5}
+    crashed = _trial(TrialState.FAIL, **{FAIL_REASON: "ValueError: x"})
+    stopped = _trial(TrialState.FAIL, **{FAIL_REASON: "KeyboardInterrupt", INTERRUPTED: True})
+    discarded = _trial(TrialState.FAIL, **{DISCARDED: True})
+    for held, trial in ((True, _trial(TrialState.COMPLETE)), (True, crashed),
+                        (True, _trial(TrialState.PRUNED)), (False, stopped),
+                        (False, discarded)):
+        assert holds_point(trial, point) is held
+    assert not holds_point(_trial(TrialState.COMPLETE), {"x": 0.25})
+    assert not holds_point(_trial(TrialState.COMPLETE), {"x": 0.5, "y": 1})
+    assert holds_point(_trial(TrialState.COMPLETE), {"x": 0.5 + 1e-12})
 
 
 def test_reporter_is_none_outside_a_sweep() -> None:

@@ -14,11 +14,13 @@ The failure budget counts FAIL trials in slots, except those stopped by the user
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import math
+from collections.abc import Mapping, Sequence
 
 from optuna.trial import FrozenTrial, TrialState
 
 from hydra_plugins.tfod_optuna_sweeper._attrs import DISCARDED, INTERRUPTED, RETRY_HISTORY
+from hydra_plugins.tfod_optuna_sweeper._optuna_private import FIXED_PARAMS
 
 
 def retried_numbers(trials: Sequence[FrozenTrial]) -> set[int]:
@@ -48,6 +50,24 @@ def failed_trials(trials: Sequence[FrozenTrial]) -> list[FrozenTrial]:
         for t in slot_trials(trials)
         if t.state == TrialState.FAIL and not t.user_attrs.get(INTERRUPTED)
     ]
+
+
+def holds_point(trial: FrozenTrial, point: Mapping[str, object]) -> bool:
+    """Whether ``trial`` ran, runs or will run ``point`` (one stopped or discarded did not)."""
+    if trial.state == TrialState.FAIL and (trial.user_attrs.get(INTERRUPTED)
+                                           or trial.user_attrs.get(DISCARDED)):
+        return False
+    params = trial.system_attrs.get(FIXED_PARAMS, trial.params)
+    if params.keys() != point.keys():
+        return False
+    return all(_same(params[name], value) for name, value in point.items())
+
+
+def _same(a: object, b: object) -> bool:
+    if isinstance(a, float) or isinstance(b, float):
+        return isinstance(a, int | float) and isinstance(b, int | float) and math.isclose(
+            a, b, rel_tol=1e-9)
+    return a == b
 
 
 def max_failures(n_trials: int, max_failure_rate: float) -> int:

@@ -28,7 +28,12 @@ from hydra.core.override_parser.overrides_parser import OverridesParser
 from optuna.trial import TrialState
 
 from hydra_plugins.tfod_optuna_sweeper._attrs import DISCARDED, FAIL_REASON, HISTORY_WAIT
-from hydra_plugins.tfod_optuna_sweeper._budget import failed_trials, max_failures, slot_trials
+from hydra_plugins.tfod_optuna_sweeper._budget import (
+    failed_trials,
+    holds_point,
+    max_failures,
+    slot_trials,
+)
 from hydra_plugins.tfod_optuna_sweeper._conf import Settings
 from hydra_plugins.tfod_optuna_sweeper._errors import StudyStopped
 from hydra_plugins.tfod_optuna_sweeper._factory import build_sampler
@@ -80,14 +85,20 @@ class Claimer:
             yield
 
     def enqueue(self, points: list[dict[str, object]]) -> None:
-        """Queue known-good points once per study, however many runs or workers do it."""
+        """Queue known-good points once per study, however many runs or workers do it.
+
+        A point whose only trials were stopped by the user (or discarded) has not run:
+        it is queued again, or a study stopped during its first trial would resume
+        without its baseline (and a race could give no verdict).
+        """
         with self._exclusive():
             for point in points:
-                if self._race is None and len(slot_trials(
-                        self._study.get_trials(deepcopy=False))) >= self._settings.n_trials:
+                trials = self._study.get_trials(deepcopy=False)
+                if self._race is None and len(slot_trials(trials)) >= self._settings.n_trials:
                     log.debug("n_trials reached: not enqueueing %s", point)
                     break
-                self._study.enqueue_trial(point, skip_if_exists=True)
+                if not any(holds_point(t, point) for t in trials):
+                    self._study.enqueue_trial(point)
 
     def check_failures(self) -> None:
         """Raise once FAIL trials exceed ``max_failure_rate`` of ``n_trials``.

@@ -26,7 +26,7 @@ from hydra_plugins.tfod_optuna_sweeper._optuna_private import FIXED_PARAMS, stor
 from hydra_plugins.tfod_optuna_sweeper._race._budget import CostModel
 from hydra_plugins.tfod_optuna_sweeper._race._config import RaceSetup
 from hydra_plugins.tfod_optuna_sweeper._race._model import CONFIRM, Assignment, RunState
-from hydra_plugins.tfod_optuna_sweeper._race._plan import plan
+from hydra_plugins.tfod_optuna_sweeper._race._plan import confirmation_of, plan
 from hydra_plugins.tfod_optuna_sweeper._race._trials import (
     ASSIGNMENT,
     RACE,
@@ -108,8 +108,7 @@ class RaceClaims:
         """True once every confirmation run is handed out, or will be by a trial already
         claimed (one waiting for its history takes the next): no new trial is needed."""
         runs = runs_before(trials, max((t.number for t in trials), default=0) + 1, 0, self.sign)
-        confirm_set = next((r.assignment.confirm_set for r in runs
-                            if r.assignment.confirm_set), None)
+        confirm_set = confirmation_of(runs)
         if confirm_set is None:
             return False
         given = {r.assignment.key() for r in runs if r.assignment.role == CONFIRM}

@@ -130,10 +130,25 @@ class Race:
 
     def confirmed(self) -> tuple[int, ...] | None:
         """The confirmation set, once the first confirmation run has fixed it."""
-        for run in self.runs:
-            if run.assignment.role == CONFIRM and run.assignment.confirm_set:
-                return run.assignment.confirm_set
+        return confirmation_of(self.runs)
+
+
+def confirmation_of(runs: Sequence[Run]) -> tuple[int, ...] | None:
+    """The set the first confirmation run fixed, the baseline last, or None before it.
+
+    The baseline belongs to every confirmation: a study whose baseline first ran only
+    after the set was fixed (its enqueued run had been stopped by the user, and older
+    versions did not queue it again) gets it added, so its verdict can still be made.
+    """
+    ordered = sorted(runs, key=lambda r: r.trial)
+    chosen = next((r.assignment.confirm_set for r in ordered
+                   if r.assignment.role == CONFIRM and r.assignment.confirm_set), None)
+    if chosen is None:
         return None
+    baseline = next((r.assignment.candidate for r in ordered if r.assignment.baseline), None)
+    if baseline is None or baseline in chosen:
+        return chosen
+    return (*chosen, baseline)
 
 
 def drop_losers(race: Race) -> None:

@@ -16,7 +16,7 @@ from optuna.trial import FrozenTrial
 from hydra_plugins.tfod_optuna_sweeper._race._budget import CostModel
 from hydra_plugins.tfod_optuna_sweeper._race._config import RaceSetup
 from hydra_plugins.tfod_optuna_sweeper._race._model import Run, RunState
-from hydra_plugins.tfod_optuna_sweeper._race._plan import Race
+from hydra_plugins.tfod_optuna_sweeper._race._plan import Race, confirmation_of
 from hydra_plugins.tfod_optuna_sweeper._race._trials import all_runs
 from hydra_plugins.tfod_optuna_sweeper._race._verdict import verdict
 from tfod_sweep.review.race import confirmed_cell, dropped_cell, runs_cell
@@ -35,7 +35,7 @@ def race_record(trials: Sequence[FrozenTrial], setup: RaceSetup, sign: float) ->
     runs = all_runs(trials, sign)
     settings = setup.settings
     params = {t.number: dict(t.params) for t in trials}
-    confirm_set = next((r.assignment.confirm_set for r in runs if r.assignment.confirm_set), ())
+    confirm_set = confirmation_of(runs)
     result = verdict(runs, confirm_set, len(settings.confirm_seeds), sign=sign) \
         if confirm_set else None
     confirmed = {c.candidate: c for c in result.confirmed} if result else {}
