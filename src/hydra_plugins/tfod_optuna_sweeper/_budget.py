@@ -1,4 +1,5 @@
-"""Which trials count against a study's ``n_trials`` and its failure budget.
+"""Which trials count against a study's ``n_trials`` and its failure budget, and which
+have run an enqueued point.
 
 ``n_trials`` is the size of the whole study, not of one run, so it is computed from the
 storage every time: a resumed run or a second worker only fills the slots still free.
@@ -9,7 +10,8 @@ storage every time: a resumed run or a second worker only fills the slots still 
 * A trial discarded because a racing worker overshot ``n_trials`` takes no slot.
 
 The failure budget counts FAIL trials in slots, except those stopped by the user
-(Ctrl-C), which say nothing about the search space.
+(Ctrl-C), which say nothing about the search space. For the same reason such a trial
+has not run its point: an enqueued point whose only trials were stopped is queued again.
 """
 
 from __future__ import annotations
